@@ -1,0 +1,101 @@
+"""How the tests check your functions, and the messages they give.
+
+Every check follows the same order, and stops at the first thing that is wrong:
+the function exists -> it returns something (not None) -> exactly a ``numpy.ndarray`` -> the
+right shape -> the right dtype -> the right values. Each message says what was checked, what was
+expected and what came back.
+"""
+
+import numpy as np
+import pytest
+
+
+def fail(message: str):
+    """Fail the current test with ``message`` alone (no traceback)."""
+    pytest.fail(message, pytrace=False)
+
+
+def short(value, limit: int = 8) -> str:
+    """A short printable form of a value: arrays show at most ``limit`` entries per axis."""
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, threshold=limit, edgeitems=min(3, limit // 2),
+                               precision=4, suppress_small=True, separator=", ")
+        return " ".join(text.split())
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def call(module, name: str, *args, **kwargs):
+    """Call ``module.name(*args, **kwargs)``, turning every way it can go wrong into a message."""
+    function = getattr(module, name, None)
+    if function is None:
+        fail(f"{name}: kmeans.py does not define a function called {name}.")
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:  # the student's bug, reported rather than raised
+        message = describe_error(name, error)
+    fail(message)  # outside `except`, so no chained traceback is printed
+
+
+def describe_error(name: str, error: Exception) -> str:
+    """The message for a function that raised ``error`` instead of returning."""
+    if isinstance(error, NotImplementedError):
+        return (f"{name} is not implemented yet: write your code in kmeans.py where it says "
+                f"`raise NotImplementedError`.")
+    described = getattr(error, "student_message", None) or (
+        f"raised {type(error).__name__}: {error}")
+    return f"{name} {described}"
+
+
+def expect_array(name: str, got, shape: tuple, dtype: str, what: str = "the result"):
+    """Check type, shape and dtype, in that order. ``dtype`` is "integer", "float" or "uint8"."""
+    if got is None:
+        fail(f"{name} returned None: {what} should be returned with `return`.")
+    if type(got) is not np.ndarray:
+        advice = ("np.matrix behaves differently from arrays; use np.asarray(...)"
+                  if isinstance(got, np.matrix) else "convert it with np.asarray(...)")
+        fail(f"{name} should return {what} as a numpy.ndarray, but it returned a "
+             f"{type(got).__module__}.{type(got).__qualname__}: {advice}.")
+    if got.shape != tuple(shape):
+        fail(f"{name} should return {what} with shape {tuple(shape)}, "
+             f"but it has shape {got.shape}.")
+    kinds = {"integer": np.integer, "float": np.floating, "uint8": np.uint8}
+    if not np.issubdtype(got.dtype, kinds[dtype]):
+        fail(f"{name} should return {what} with {'a' if dtype != 'integer' else 'an'} "
+             f"{dtype} dtype, but its dtype is {got.dtype}.")
+    return got
+
+
+def expect_equal(name: str, got: np.ndarray, expected: np.ndarray, what: str):
+    """Check that two arrays are exactly equal; report the first difference."""
+    if np.array_equal(got, expected):
+        return
+    wrong = np.argwhere(got != expected)
+    first = tuple(int(i) for i in wrong[0])
+    where = first[0] if len(first) == 1 else first
+    fail(f"{name}: {what}: {len(wrong)} of {got.size} entries differ. "
+         f"Expected {short(expected)}, got {short(got)} "
+         f"(first difference at [{where}]: expected {expected[first]}, got {got[first]}).")
+
+
+def expect_close(name: str, got: np.ndarray, expected: np.ndarray, what: str,
+                 atol: float = 1e-6, rtol: float = 1e-6):
+    """Check that two float arrays agree within a tolerance, NaN where expected is NaN."""
+    got_nan, expected_nan = np.isnan(got), np.isnan(expected)
+    if not np.array_equal(got_nan, expected_nan):
+        where = tuple(int(i) for i in np.argwhere(got_nan != expected_nan)[0])
+        fail(f"{name}: {what}: expected {short(expected)}, got {short(got)} (at {list(where)} "
+             f"expected {expected[where]}, got {got[where]}; NaN is expected exactly where a "
+             f"cluster has no points).")
+    close = np.isclose(got, expected, atol=atol, rtol=rtol) | expected_nan
+    if not close.all():
+        where = tuple(int(i) for i in np.argwhere(~close)[0])
+        fail(f"{name}: {what}: expected {short(expected)}, got {short(got)} (first difference at "
+             f"{list(where)}: expected {expected[where]:.6g}, got {got[where]:.6g}).")
+
+
+def expect_unchanged(name: str, before: np.ndarray, after: np.ndarray, argument: str):
+    """Check that the function did not modify an input array."""
+    if not np.array_equal(before, after, equal_nan=True):
+        fail(f"{name} changed its argument {argument}: the caller's arrays must not be "
+             f"modified (work on a copy, e.g. {argument}.copy(), or build a new array).")

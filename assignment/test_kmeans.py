@@ -1,0 +1,164 @@
+"""Public tests: run `python -m pytest` in this folder to check your kmeans.py.
+
+These tests catch common mistakes early, but passing them does NOT guarantee full marks: the
+grader runs hidden tests on other inputs (larger data, ties, empty clusters, other images).
+The first line of each test's docstring is its name; when it fails, the message says what was
+checked, what was expected and what your function returned.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checks import (call, describe_error, expect_array, expect_close, expect_equal,
+                    expect_unchanged, fail)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SIX = np.loadtxt(DATA / "six_points.csv", delimiter=",", skiprows=1)
+SIX_CENTROIDS = np.loadtxt(DATA / "six_points_centroids.csv", delimiter=",", skiprows=1)
+SIX_IDX = np.array([0, 1, 0, 1, 0, 1])
+SIX_MEANS = np.array([[7 / 6, 4.4 / 3], [22 / 3, 9.0]])  # [[1.1667, 1.4667], [7.3333, 9.0]]
+
+
+@pytest.mark.points(2)
+def test_closest_six_points(student):
+    """find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]"""
+    name = "find_closest_centroids"
+    idx = call(student, name, SIX.copy(), SIX_CENTROIDS.copy())
+    expect_array(name, idx, (6,), "integer", "the index array idx")
+    expect_equal(name, idx, SIX_IDX, "idx for the six-point sample with centroids [[1, 2], [8, 8]]")
+
+
+@pytest.mark.points(1)
+def test_closest_tie(student):
+    """find_closest_centroids: a point equally far from two centroids goes to the lower index"""
+    name = "find_closest_centroids"
+    X = np.array([[0.0, 0.0], [5.0, 1.0]])
+    centroids = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])
+    idx = call(student, name, X, centroids)
+    expect_array(name, idx, (2,), "integer", "the index array idx")
+    expect_equal(name, idx, np.array([0, 0]),
+                 "idx for X = [[0, 0], [5, 1]] and centroids [[2, 0], [-2, 0], [0, 2]] "
+                 "(the point [0, 0] is 2 away from all three centroids, so it goes to 0)")
+
+
+@pytest.mark.points(1)
+def test_closest_keeps_inputs(student):
+    """find_closest_centroids: X and centroids are not modified"""
+    name = "find_closest_centroids"
+    X, centroids = SIX.copy(), SIX_CENTROIDS.copy()
+    call(student, name, X, centroids)
+    expect_unchanged(name, SIX, X, "X")
+    expect_unchanged(name, SIX_CENTROIDS, centroids, "centroids")
+
+
+@pytest.mark.points(2)
+def test_means_six_points(student):
+    """compute_centroid_means: the six-point sample gives [[1.1667, 1.4667], [7.3333, 9.0]]"""
+    name = "compute_centroid_means"
+    means = call(student, name, SIX.copy(), SIX_IDX.copy(), 2)
+    expect_array(name, means, (2, 2), "float", "the centroid means")
+    expect_close(name, means, SIX_MEANS, "the means for the six-point sample with "
+                 "idx = [0, 1, 0, 1, 0, 1] and K = 2", atol=1e-4)
+
+
+@pytest.mark.points(1)
+def test_means_empty_cluster(student):
+    """compute_centroid_means: a cluster with no points gets a row of NaN"""
+    name = "compute_centroid_means"
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    idx = np.array([0, 0])
+    means = call(student, name, X, idx, 2)
+    expect_array(name, means, (2, 2), "float", "the centroid means")
+    expect_close(name, means, np.array([[2.0, 3.0], [np.nan, np.nan]]),
+                 "the means for X = [[1, 2], [3, 4]], idx = [0, 0], K = 2 (cluster 1 is empty)")
+
+
+@pytest.mark.points(2)
+def test_init_distinct_rows(student):
+    """kmeans_init_centroids: returns K distinct rows of X"""
+    name = "kmeans_init_centroids"
+    X = np.arange(20.0).reshape(10, 2)
+    centroids = call(student, name, X.copy(), 4, 0)
+    expect_array(name, centroids, (4, 2), "float", "the initial centroids")
+    rows = [int(r[0]) // 2 for r in centroids]
+    if not all(np.array_equal(c, X[r]) for c, r in zip(centroids, rows)):
+        fail(f"{name}: every initial centroid should be a row of X = np.arange(20.0).reshape(10, "
+             f"2), but it returned {centroids.tolist()}.")
+    if len(set(rows)) != 4:
+        fail(f"{name}: the K = 4 centroids should be 4 different rows of X (drawn without "
+             f"replacement), but it returned {centroids.tolist()}.")
+
+
+@pytest.mark.points(1)
+def test_init_seed(student):
+    """kmeans_init_centroids: the same seed gives the same centroids"""
+    name = "kmeans_init_centroids"
+    X = np.arange(200.0).reshape(100, 2)
+    first = call(student, name, X, 5, 7)
+    second = call(student, name, X, 5, 7)
+    expect_array(name, first, (5, 2), "float", "the initial centroids")
+    if not np.array_equal(first, second):
+        fail(f"{name}: two calls with rng=7 should give the same centroids, but gave "
+             f"{first.tolist()} and then {second.tolist()}: build your generator with "
+             f"np.random.default_rng(rng).")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("K", [0, 11])
+def test_init_bad_k(student, K):
+    """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
+    name = "kmeans_init_centroids"
+    function = getattr(student, name, None)
+    if function is None:
+        fail(f"{name}: kmeans.py does not define a function called {name}.")
+    X = np.arange(20.0).reshape(10, 2)
+    try:
+        function(X, K, 0)
+    except ValueError:
+        return
+    except NotImplementedError as error:
+        message = describe_error(name, error)
+    except Exception as error:
+        message = (f"{name}(X, K={K}) with m = 10 rows should raise ValueError, but raised "
+                   f"{type(error).__name__}: {error}")
+    else:
+        message = (f"{name}(X, K={K}) with m = 10 rows should raise ValueError (K must be "
+                   f"between 1 and m), but it returned normally.")
+    fail(message)
+
+
+@pytest.mark.points(2)
+def test_compress_small_image(student):
+    """compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 with at most K colours"""
+    name = "compress_image"
+    image = np.random.default_rng(1).integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
+    K = 3
+    out = call(student, name, image.copy(), K, 5, 0)
+    expect_array(name, out, image.shape, "uint8", "the compressed image")
+    colours = len(np.unique(out.reshape(-1, 3), axis=0))
+    if colours > K:
+        fail(f"{name}: with K = {K} the compressed image should have at most {K} colours, "
+             f"but it has {colours}.")
+    expect_unchanged(name, np.random.default_rng(1).integers(0, 256, size=(5, 7, 3),
+                                                             dtype=np.uint8), image, "image")
+
+
+@pytest.mark.points(2)
+def test_compress_photo_distortion(student):
+    """compress_image: the bundled photo at K = 8 is closer to the original than its mean colour"""
+    from PIL import Image
+
+    name = "compress_image"
+    with Image.open(DATA / "grace_hopper.png") as im:
+        photo = np.asarray(im.convert("RGB"))
+    out = call(student, name, photo, 8, 10, 0)
+    expect_array(name, out, photo.shape, "uint8", "the compressed photo")
+    scaled = photo / 255.0
+    got = float(np.mean((out / 255.0 - scaled) ** 2))
+    one_colour = float(np.mean((scaled - scaled.reshape(-1, 3).mean(axis=0)) ** 2))
+    if not got < one_colour:
+        fail(f"{name}: with K = 8 the distortion (mean squared error on the [0, 1] scale) should "
+             f"be well below {one_colour:.5f}, what painting every pixel the mean colour gives; "
+             f"yours is {got:.5f}. Check the scaling to [0, 1] and back, and the reshapes.")

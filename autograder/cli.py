@@ -1,0 +1,94 @@
+"""The command line: one subcommand per job, each a thin layer over a library function."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import paths
+
+
+def _stub(args) -> int:
+    from .stubgen import MarkerError, make_stub
+
+    source = paths.require(paths.SOLUTION).read_text(encoding="utf-8")
+    try:
+        stub = make_stub(source, filename=str(paths.SOLUTION.relative_to(paths.ROOT)))
+    except MarkerError as error:
+        return _fail(str(error))
+    current = paths.STUB.read_text(encoding="utf-8") if paths.STUB.exists() else None
+    if args.check:
+        if current != stub:
+            return _fail(f"{paths.STUB} is out of date: run `python -m autograder stub`")
+        print(f"{paths.STUB} is up to date")
+        return 0
+    if current == stub:
+        print(f"{paths.STUB} is already up to date")
+    else:
+        paths.STUB.write_text(stub, encoding="utf-8")
+        print(f"wrote {paths.STUB}")
+    return 0
+
+
+def _compress(args) -> int:
+    from .compress import compress_photo
+    from .imaging import ImageError
+
+    photo = Path(args.photo) if args.photo else paths.require(paths.PHOTO)
+    out = Path(args.out) if args.out else Path(f"{photo.stem}-{args.colors}colours.png")
+    compare = None
+    if args.compare:
+        compare = out.with_name(f"{out.stem}-compare.png")
+    try:
+        report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed)
+    except (ImageError, ValueError) as error:
+        return _fail(str(error))
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="The K-means assignment's tools: generate the student stub, compress a photo.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    stub = commands.add_parser(
+        "stub", help="generate assignment/kmeans.py from solutions/kmeans.py",
+        description="Generate the student stub from the reference by replacing each marked "
+                    "solution region with a hint and `raise NotImplementedError`.")
+    stub.add_argument("--check", action="store_true",
+                      help="only check that the committed stub is up to date (exit 1 if not)")
+    stub.set_defaults(run=_stub)
+
+    compress = commands.add_parser(
+        "compress", help="compress a photo to K colours with the reference K-means",
+        description="Compress a photo (PNG, JPEG, ...) to K colours with the reference solution, "
+                    "print its distortion and storage size, and write the result as a PNG.")
+    compress.add_argument("photo", nargs="?",
+                          help="the photo to compress (default: the bundled Grace Hopper photo)")
+    compress.add_argument("--colors", "-k", type=int, default=16, metavar="K",
+                          help="number of colours to keep (default: 16)")
+    compress.add_argument("--out", "-o", metavar="OUT.png",
+                          help="where to write the compressed PNG "
+                               "(default: PHOTO-Kcolours.png in the current folder)")
+    compress.add_argument("--compare", action="store_true",
+                          help="also write OUT-compare.png: the original beside the compressed")
+    compress.add_argument("--iters", type=int, default=10, metavar="N",
+                          help="K-means iterations (default: 10)")
+    compress.add_argument("--seed", type=int, default=0,
+                          help="random seed for the initial centroids (default: 0)")
+    compress.set_defaults(run=_compress)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except paths.ProjectFilesMissing as error:
+        return _fail(str(error))

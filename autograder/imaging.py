@@ -1,0 +1,110 @@
+"""Reading, comparing and drawing images: used by the compress command and the feedback pages."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Above this many pixels a photo is refused before it is decoded: 100 megapixels as float64
+# RGB is 2.4 GB, past what the compression should take on a laptop.
+MAX_PIXELS = 100_000_000
+
+
+class ImageError(ValueError):
+    """A photo that cannot be used, with a message meant for the person who gave it."""
+
+
+def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read a photo as an (H, W, 3) uint8 RGB array.
+
+    EXIF orientation is applied; transparency is flattened onto white; greyscale, palette and
+    16-bit images are converted to 8-bit RGB.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image file")
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > max_pixels:
+                raise ImageError(
+                    f"{path} is {im.width} x {im.height} = {im.width * im.height / 1e6:.1f} "
+                    f"megapixels, more than the {max_pixels / 1e6:.1f} megapixels this tool "
+                    f"handles in memory; scale it down first")
+            im = ImageOps.exif_transpose(im)
+            return np.array(_to_rgb(im), dtype=np.uint8)
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path} is not an image this tool can read (try PNG or JPEG)") from None
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"{path} was refused as too large to decode safely: {error}") from None
+    except OSError as error:
+        raise ImageError(f"{path} could not be read: {error}") from None
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode.startswith("I;16"):
+        im = Image.fromarray((np.asarray(im, dtype=np.float64) / 257.0).round().astype(np.uint8))
+    elif im.mode in ("I", "F"):
+        im = Image.fromarray(np.clip(np.asarray(im, dtype=np.float64), 0, 255).astype(np.uint8))
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        im = im.convert("RGBA")
+        background = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(background, im)
+    return im.convert("RGB")
+
+
+def save_png(image: np.ndarray, path) -> Path:
+    """Write an (H, W, 3) uint8 array as a PNG, creating the folder; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path, format="PNG", optimize=True)
+    return path
+
+
+def distortion(original: np.ndarray, compressed: np.ndarray) -> float:
+    """Mean squared error between two uint8 images on the [0, 1] scale."""
+    a = np.asarray(original, dtype=np.float64) / 255.0
+    b = np.asarray(compressed, dtype=np.float64) / 255.0
+    return float(np.mean((a - b) ** 2))
+
+
+def count_colours(image: np.ndarray) -> int:
+    """Number of distinct RGB colours in an (H, W, 3) uint8 image."""
+    rgb = np.asarray(image, dtype=np.uint32).reshape(-1, 3)
+    return int(np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).size)
+
+
+def bits_per_pixel(K: int) -> int:
+    """Bits to store one pixel's palette index when an image has K colours."""
+    return max(1, math.ceil(math.log2(K)))
+
+
+def side_by_side(panels, path, suptitle=None) -> Path:
+    """Draw images next to each other with a title under each, and save a PNG.
+
+    ``panels`` is a list of (image, title) pairs, images as (H, W, 3) uint8 arrays.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    height, width = panels[0][0].shape[:2]
+    panel_inches = 4.0
+    aspect = height / width
+    fig = Figure(figsize=(panel_inches * len(panels), panel_inches * aspect + 0.9), dpi=100)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (image, title) in zip(axes, panels):
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_axis_off()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return path
