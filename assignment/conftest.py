@@ -41,5 +41,6 @@ def student(pytestconfig):
             lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
                      if Path(frame.filename) == path]
             detail = f"line {lines[-1] if lines else '?'}: {type(error).__name__}: {error}"
-        pytest.fail(f"{path.name} could not be imported ({detail}). Fix that first: "
-                    f"no function can be tested until the file runs.", pytrace=False)
+    # Failing outside `except` keeps the message free of a chained traceback.
+    pytest.fail(f"{path.name} could not be imported ({detail}). Fix that first: "
+                f"no function can be tested until the file runs.", pytrace=False)

@@ -39,7 +39,16 @@ def test_public_tests_report_a_broken_file_in_one_line(tmp_path):
     done = run_public(broken)
     assert done.returncode == 1
     assert "kmeans.py could not be imported (line 1: expected ':')" in done.stdout
-    assert "Traceback" not in done.stdout
+    assert "Traceback" not in done.stdout and "During handling" not in done.stdout
+
+
+def test_public_tests_point_at_the_line_that_failed_to_import(tmp_path):
+    broken = tmp_path / "kmeans.py"
+    broken.write_text("import numpy as np\n\nimport not_a_module_xyz\n")
+    done = run_public(broken)
+    assert ("could not be imported (line 3: ModuleNotFoundError: No module named "
+            "'not_a_module_xyz')") in done.stdout
+    assert "During handling" not in done.stdout
 
 
 def test_every_public_test_is_named_after_its_function():
