@@ -99,3 +99,21 @@ def expect_unchanged(name: str, before: np.ndarray, after: np.ndarray, argument:
     if not np.array_equal(before, after, equal_nan=True):
         fail(f"{name} changed its argument {argument}: the caller's arrays must not be "
              f"modified (work on a copy, e.g. {argument}.copy(), or build a new array).")
+
+
+def expect_raises(module, name: str, error: type, args: tuple, called: str, why: str):
+    """Check that ``module.name(*args)`` raises ``error``; ``called`` shows the call to students."""
+    function = getattr(module, name, None)
+    if function is None:
+        fail(f"{name}: kmeans.py does not define a function called {name}.")
+    try:
+        function(*args)
+    except error:
+        return
+    except Exception as raised:
+        message = (describe_error(name, raised) if isinstance(raised, NotImplementedError) else
+                   f"{called} should raise {error.__name__} ({why}), but it "
+                   f"{describe_error(name, raised)[len(name) + 1:]}")
+    else:
+        message = f"{called} should raise {error.__name__} ({why}), but it returned normally."
+    fail(message)

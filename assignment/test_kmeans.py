@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checks import (call, describe_error, expect_array, expect_close, expect_equal,
+from checks import (call, expect_array, expect_close, expect_equal, expect_raises,
                     expect_unchanged, fail)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -109,24 +109,9 @@ def test_init_seed(student):
 @pytest.mark.parametrize("K", [0, 11])
 def test_init_bad_k(student, K):
     """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
-    name = "kmeans_init_centroids"
-    function = getattr(student, name, None)
-    if function is None:
-        fail(f"{name}: kmeans.py does not define a function called {name}.")
     X = np.arange(20.0).reshape(10, 2)
-    try:
-        function(X, K, 0)
-    except ValueError:
-        return
-    except NotImplementedError as error:
-        message = describe_error(name, error)
-    except Exception as error:
-        message = (f"{name}(X, K={K}) with m = 10 rows should raise ValueError, but raised "
-                   f"{type(error).__name__}: {error}")
-    else:
-        message = (f"{name}(X, K={K}) with m = 10 rows should raise ValueError (K must be "
-                   f"between 1 and m), but it returned normally.")
-    fail(message)
+    expect_raises(student, "kmeans_init_centroids", ValueError, (X, K, 0),
+                  f"kmeans_init_centroids(X, K={K}) with m = 10 rows", "K must be between 1 and m")
 
 
 @pytest.mark.points(2)

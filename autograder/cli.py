@@ -46,6 +46,43 @@ def _compress(args) -> int:
     return 0
 
 
+def _grade(args) -> int:
+    from .grading import GraderFault, grade, print_fault, summary_table, write_results
+
+    try:
+        results = grade(args.path)
+    except GraderFault as fault:
+        print_fault(fault)
+        return _fail("the grader itself failed (details above); no results were written")
+    write_results(results, args.out)
+    print(summary_table(results))
+    print(results["output"])
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _check(args) -> int:
+    from .grading import GraderFault, grade, print_fault, summary_table
+
+    path = Path(args.file) if args.file else paths.STUB
+    try:
+        results = grade(path, include_hidden=False)
+    except GraderFault as fault:
+        print_fault(fault)
+        return _fail("the grader itself failed (details above)")
+    for test in results["tests"]:
+        mark = "PASS" if test["score"] >= test["max_score"] else "FAIL"
+        print(f"{mark}  {test['name']}")
+        if mark == "FAIL":
+            print("      " + test["output"].replace("\n", "\n      "))
+    print()
+    print(summary_table(results))
+    print(results["output"])
+    print("These are the public tests only: the hidden tests check more cases, so passing these "
+          "does not guarantee full marks.")
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -54,7 +91,8 @@ def _fail(message: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
-        description="The K-means assignment's tools: generate the student stub, compress a photo.")
+        description="The K-means assignment's tools: grade submissions, self-check, "
+                    "generate the student stub, compress a photo.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     stub = commands.add_parser(
@@ -83,6 +121,23 @@ def build_parser() -> argparse.ArgumentParser:
     compress.add_argument("--seed", type=int, default=0,
                           help="random seed for the initial centroids (default: 0)")
     compress.set_defaults(run=_compress)
+
+    grade = commands.add_parser(
+        "grade", help="grade one submission and write Gradescope's results.json",
+        description="Grade one submission (kmeans.py, a folder holding it, or a zip) in the "
+                    "sandbox against the public and hidden tests.")
+    grade.add_argument("path", help="the submission: kmeans.py, a folder or a zip")
+    grade.add_argument("--out", "-o", default="results.json",
+                       help="where to write results.json (default: ./results.json)")
+    grade.set_defaults(run=_grade)
+
+    check = commands.add_parser(
+        "check", help="self-check: run the public tests on a kmeans.py through the grader",
+        description="Run the public tests on a kmeans.py in the same sandbox the grader uses, "
+                    "and print a table per function.")
+    check.add_argument("file", nargs="?",
+                       help="the kmeans.py to check (default: assignment/kmeans.py)")
+    check.set_defaults(run=_check)
     return parser
 
 

@@ -1,0 +1,232 @@
+"""Grade one submission: stage it, start its sandbox, run the suites, build results.json.
+
+The tests run here, in the trusted process, with pytest; the student's functions are reached
+only through the sandboxed worker (``sandbox.Submission``). Points, names and visibility come
+from the tests themselves: the first line of a test's docstring is its name (it starts with the
+function it checks), ``@pytest.mark.points(n)`` its points, ``@pytest.mark.visibility(v)`` its
+Gradescope visibility (default "visible"). A test may record a partial ``fraction`` of its points
+with ``record_property``.
+"""
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import pytest
+
+from . import paths
+from .sandbox import Isolation, Limits, Submission, Worker, detect_isolation
+from .submission import SubmissionError, stage
+
+SUITES = paths.ROOT / "autograder" / "suites"
+PUBLIC_TESTS = paths.ASSIGNMENT / "test_kmeans.py"
+FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
+             "compress_image")
+OUTPUT_LIMIT = 4000  # characters of one test's output
+
+
+class GraderFault(RuntimeError):
+    """Something went wrong in the grader itself, not in the submission."""
+
+
+class Collector:
+    """A pytest plugin: hands the tests the student's module and records every outcome."""
+
+    def __init__(self, student):
+        self.student = student
+        self.tests = {}  # nodeid -> result dict, in run order
+        self.faults = []  # grader errors (tracebacks), never shown to students
+
+    def pytest_configure(self, config):
+        config.kmeans_student = self.student
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+            if hasattr(item, "callspec"):
+                doc = f"{doc} [{item.callspec.id}]"
+            points = item.get_closest_marker("points")
+            visibility = item.get_closest_marker("visibility")
+            self.tests[item.nodeid] = {
+                "name": doc, "score": 0.0,
+                "max_score": float(points.args[0]) if points else 0.0,
+                "output": "", "visibility": visibility.args[0] if visibility else "visible",
+                "public": Path(str(item.fspath)) == PUBLIC_TESTS}
+
+    def pytest_runtest_logreport(self, report):
+        test = self.tests.get(report.nodeid)
+        if test is None or (report.when != "call" and report.passed):
+            return
+        properties = dict(report.user_properties)
+        if report.passed:
+            test["score"] = test["max_score"]
+            test["output"] = properties.get("message", "Passed.")
+        elif report.failed:
+            failed_check = report.longrepr is not None and _is_check_failure(report)
+            fraction = float(properties.get("fraction", 0.0))
+            test["score"] = round(test["max_score"] * fraction, 4)
+            if failed_check:
+                test["output"] = _message(report)
+            else:
+                self.faults.append(f"{report.nodeid}: {report.longreprtext}")
+                test["output"] = ("The grader could not run this check because of an error in "
+                                  "the grader itself, not in your code. Your instructor can see "
+                                  "the details.")
+        elif report.skipped:
+            test["output"] = "Skipped."
+
+
+def _is_check_failure(report) -> bool:
+    """True for a failure raised by a check (pytest.fail without traceback)."""
+    text = report.longreprtext
+    return not ("Traceback" in text or "\nE   " in text or text.lstrip().startswith("def "))
+
+
+def _message(report) -> str:
+    text = report.longreprtext.strip()
+    if text.startswith("Failed: "):
+        text = text[len("Failed: "):]
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + " [... cut]"
+
+
+def run_suites(student, include_hidden: bool = True) -> Collector:
+    """Run the public tests (and the hidden suites) against ``student``; return the collector."""
+    collector = Collector(student)
+    targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
+    args = [*targets, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
+            str(paths.ROOT), "-o", "addopts=", "-o", "testpaths=", "--import-mode=importlib",
+            "-W", "ignore", "--no-header", "--tb=short"]
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = pytest.main(args, plugins=[collector])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GraderFault(f"pytest could not run the suites (exit {code}):\n{sink.getvalue()}")
+    return collector
+
+
+def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
+          limits: Limits = Limits()) -> dict:
+    """Grade the submission at ``path``; return the Gradescope results dictionary.
+
+    A submission that cannot be staged or loaded gets a valid result with score 0 and an
+    explanation. A fault of the grader raises GraderFault.
+    """
+    isolation = isolation or detect_isolation()
+    with tempfile.TemporaryDirectory(prefix="kmeans-grade-") as scratch:
+        try:
+            staged = stage(path, Path(scratch) / "submission")
+        except SubmissionError as error:
+            return _unloadable(str(error), isolation)
+        worker = Worker(staged, isolation, limits)
+        try:
+            student = Submission(worker)
+            try:
+                worker.start()
+            except Exception as fault:  # a submission that hangs or dies while loading
+                worker.load_error = f"kmeans.py {getattr(fault, 'student_message', fault)}"
+                worker.functions = set()
+            if worker.load_error:
+                return _unloadable(worker.load_error, isolation, worker.load_output)
+            collector = run_suites(student, include_hidden)
+        finally:
+            worker.close()
+    if collector.faults:
+        raise GraderFault("\n\n".join(collector.faults))
+    return _results(collector.tests.values(), isolation, worker)
+
+
+def _results(tests, isolation: Isolation, worker: Worker | None = None, status="graded") -> dict:
+    tests = [dict(t) for t in tests]
+    for test in tests:
+        test.pop("public", None)
+    per_function = {f: {"score": 0.0, "max_score": 0.0} for f in FUNCTIONS}
+    for test in tests:
+        function = test["name"].split(":")[0]
+        if function in per_function:
+            per_function[function]["score"] += test["score"]
+            per_function[function]["max_score"] += test["max_score"]
+    missing = sorted(f for f in FUNCTIONS if worker and worker.functions is not None
+                     and f not in worker.functions)
+    lines = [isolation.note]
+    if missing:
+        lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
+    if worker and worker.timed_out:
+        status = "timed out"
+        lines.append("Some functions did not finish in time: " + ", ".join(sorted(worker.timed_out)))
+    return {
+        "score": round(sum(t["score"] for t in tests), 4),
+        "output": "\n".join(lines),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"status": status, "isolation": isolation.mode,
+                       "functions": {f: {k: round(v, 4) for k, v in s.items()}
+                                     for f, s in per_function.items()}},
+    }
+
+
+def _unloadable(message: str, isolation: Isolation, output: str = "") -> dict:
+    """Results for a submission that could not be loaded: every test scores 0, explained."""
+    collector = run_suites(_Unloadable(message))
+    tests = collector.tests.values()
+    for test in tests:
+        test["score"] = 0.0
+        test["output"] = f"Not graded: {message}"
+    results = _results(tests, isolation, status="unreadable")
+    results["output"] = f"{message}\n{isolation.note}" + (
+        f"\nWhat kmeans.py printed while loading:\n{output}" if output else "")
+    results["score"] = 0.0
+    return results
+
+
+class _Unloadable:
+    """Stands in for a submission that does not load: every function call fails with why."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def function(*args, **kwargs):
+            raise _LoadFault(self.message)
+
+        return function
+
+
+class _LoadFault(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.student_message = f"could not be run: {message}"
+
+
+def write_results(results: dict, out) -> Path:
+    """Write results.json atomically (a temporary file renamed into place)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".results-", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+    os.replace(temporary, out)
+    return out
+
+
+def summary_table(results: dict) -> str:
+    """A per-function table for the terminal."""
+    rows = [f"{'function':<26}{'score':>8}{'max':>8}"]
+    for function, s in results["extra_data"]["functions"].items():
+        rows.append(f"{function:<26}{s['score']:>8g}{s['max_score']:>8g}")
+    total = sum(t["max_score"] for t in results["tests"])
+    rows.append(f"{'total':<26}{results['score']:>8g}{total:>8g}")
+    return "\n".join(rows)
+
+
+def print_fault(error: BaseException) -> None:
+    traceback.print_exception(error, file=sys.stderr)

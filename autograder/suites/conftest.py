@@ -1,0 +1,32 @@
+"""Fixtures for the hidden suites: the student's module (behind the sandbox) and the reference.
+
+These suites never ship to students. Every expected value comes from the reference, run here in
+the trusted grader process on the same seeded inputs.
+"""
+
+import sys
+
+import pytest
+
+from autograder import paths, reference
+
+sys.path.insert(0, str(paths.ASSIGNMENT))  # the shared feedback template, checks.py
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): how many points the test is worth")
+    config.addinivalue_line("markers", "visibility(v): Gradescope visibility of the test")
+
+
+@pytest.fixture(scope="session")
+def student(pytestconfig):
+    given = getattr(pytestconfig, "kmeans_student", None)
+    if given is None:
+        pytest.fail("the hidden suites run only through `python -m autograder grade`",
+                    pytrace=False)
+    return given
+
+
+@pytest.fixture(scope="session")
+def ref():
+    return reference.load()
