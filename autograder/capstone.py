@@ -13,7 +13,13 @@ of those ratios:
 
 The two ratios come from ``benchmarks/calibrate_capstone.py``: correct implementations with any
 valid initialisation must get full credit in at least 99.9% of seed sets, and a random codebook
-(no K-means iterations) must get clearly less.
+(no K-means iterations) must get clearly less. Its run for the values below (1000 seeds per
+image and K, 100,000 simulated seed sets):
+
+    submission                            R p50  R p99.9  full credit  mean credit
+    correct, any valid initialisation     1.000    1.275       99.97%        1.000
+    one iteration only                    1.385    2.110       27.52%        0.871
+    random codebook (no iterations)       2.686    6.821        0.00%        0.053
 """
 
 import functools
@@ -26,11 +32,11 @@ from . import paths, reference
 
 HIDDEN = paths.ROOT / "autograder" / "hidden_data"
 IMAGES = ("hidden_china.png", "hidden_flower.png")
-KS = (4, 12)
+KS = (4, 8)
 SEEDS = (11, 22, 33)
 MAX_ITERS = 10
-FULL_CREDIT_RATIO = 1.15
-ZERO_CREDIT_RATIO = 2.0
+FULL_CREDIT_RATIO = 1.30
+ZERO_CREDIT_RATIO = 2.5
 CALL_SECONDS = 30.0
 
 

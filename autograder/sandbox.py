@@ -11,6 +11,7 @@ timed out is not called again, so one broken function costs only its own tests.
 Where bubblewrap cannot run, :func:`detect_isolation` picks the strongest fallback and says so.
 """
 
+import itertools
 import os
 import shutil
 import signal
@@ -25,7 +26,10 @@ import numpy as np
 
 from . import paths, protocol
 
-SANDBOX_UID = 65534  # "nobody": owns no files of the grader
+# As root, each worker runs as its own uid from this range: it owns no file of the grader and
+# shares no uid (so no files, no signals, no process limit) with another submission's worker.
+SANDBOX_UIDS = range(200_000, 1_200_000)
+_next_uid = itertools.count((os.getpid() * 97) % len(SANDBOX_UIDS))
 WORKER_FILES = ("worker.py", "protocol.py")
 
 
@@ -61,10 +65,20 @@ class Isolation:
         return self.mode == "bubblewrap"
 
 
+# Folders student code must never read: the reference, the hidden suites, the hidden images.
+HIDDEN = ("solutions", "autograder/suites", "autograder/hidden_data")
+
+
 def detect_isolation() -> Isolation:
-    """Choose the strongest isolation this machine allows (checked by running it once)."""
-    bwrap = shutil.which("bwrap")
-    if bwrap:
+    """Choose the strongest isolation this machine allows (checked by running it once).
+
+    ``KMEANS_SANDBOX=fallback`` in the environment skips bubblewrap, to test the fallback.
+    """
+    forced = os.environ.get("KMEANS_SANDBOX", "auto") == "fallback"
+    bwrap = None if forced else shutil.which("bwrap")
+    if forced:
+        reason = "KMEANS_SANDBOX=fallback is set"
+    elif bwrap:
         probe = subprocess.run([bwrap, *_bwrap_namespaces(), "--ro-bind", "/", "/", "true"],
                                capture_output=True, text=True)
         if probe.returncode == 0:
@@ -74,13 +88,33 @@ def detect_isolation() -> Isolation:
     else:
         reason = "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     if os.geteuid() == 0:
+        protect_hidden_files()
         return Isolation("unprivileged-user", f"WARNING: bubblewrap cannot run ({reason}); "
-                         f"student code ran as an unprivileged user with resource limits, but "
-                         f"with the network and the machine's world-readable files in reach")
+                         f"student code ran as an unprivileged user with resource limits, with "
+                         f"the reference and hidden tests made unreadable to it, but with the "
+                         f"network and the machine's world-readable files in reach")
     return Isolation("process-only", f"WARNING: bubblewrap cannot run ({reason}) and the grader "
                      f"is not root; student code ran in a separate process with resource limits "
                      f"only: it could read this user's files and reach the network. Do not grade "
                      f"untrusted submissions like this")
+
+
+def protect_hidden_files() -> None:
+    """Take every permission for other users off the hidden folders (fallback isolation)."""
+    for folder in HIDDEN:
+        top = paths.ROOT / folder
+        if not top.exists():
+            continue
+        for path in [top, *top.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode & ~0o007)
+
+
+def _die_with_parent() -> None:
+    """In the worker before exec (fallback isolation): die when the grader dies."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _bwrap_namespaces() -> list[str]:
@@ -146,10 +180,25 @@ class Worker:
         self.load_output = ""
         self.timed_out = {}  # function name -> message, never called again
         self.restarts = 0
+        self.uid = SANDBOX_UIDS[next(_next_uid) % len(SANDBOX_UIDS)] if os.geteuid() == 0 else None
+        # The worker's own files: its code, and (without bubblewrap) the submission and a
+        # scratch folder, in a folder only the worker's uid can enter.
         self._stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-"))
         for name in WORKER_FILES:
             shutil.copy2(Path(__file__).with_name(name), self._stage / name)
-        os.chmod(self._stage, 0o755)
+        if not isolation.strong:
+            (self._stage / "submission").mkdir()
+            shutil.copy2(self.submission / "kmeans.py", self._stage / "submission" / "kmeans.py")
+            self.submission = self._stage / "submission"
+            (self._stage / "scratch").mkdir()
+        for path in [self._stage, *self._stage.rglob("*")]:
+            if self.uid is not None:
+                os.chown(path, self.uid, self.uid)
+            path.chmod(0o700 if path.is_dir() else 0o600)
+        if isolation.strong:
+            self._stage.chmod(0o755)  # mounted read-only; nothing private in it
+            for name in WORKER_FILES:
+                (self._stage / name).chmod(0o644)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -197,19 +246,16 @@ class Worker:
         requests_r, requests_w = os.pipe()
         replies_r, replies_w = os.pipe()
         inside = "/sandbox/submission" if self.isolation.strong else str(self.submission)
-        if self.isolation.strong:
-            scratch = "/tmp/work"
-        else:
-            scratch = tempfile.mkdtemp(prefix="kmeans-scratch-")
-            os.chmod(scratch, 0o1777)
+        scratch = "/tmp/work" if self.isolation.strong else str(self._stage / "scratch")
         settings = {"source": f"{inside}/kmeans.py", "scratch": scratch,
                     "fds": [requests_r, replies_w], "rlimits": self.limits.rlimits(),
-                    "uid": SANDBOX_UID if os.geteuid() == 0 else None}
+                    "uid": self.uid}
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             self._command(json.dumps(settings)), stdin=subprocess.DEVNULL,
             stdout=self._stderr, stderr=self._stderr, pass_fds=(requests_r, replies_w),
-            start_new_session=True, env=self._environment(), cwd="/")
+            start_new_session=True, env=self._environment(), cwd="/",
+            preexec_fn=None if self.isolation.strong else _die_with_parent)
         os.close(requests_r)
         os.close(replies_w)
         self._requests, self._replies = requests_w, replies_r

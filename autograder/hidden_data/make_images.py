@@ -12,8 +12,8 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 # (source photo, crop box (left, upper, right, lower), output size (width, height), name)
 CROPS = [
-    ("china.jpg", (40, 20, 600, 420), (56, 40), "hidden_china.png"),
-    ("flower.jpg", (100, 20, 500, 420), (48, 48), "hidden_flower.png"),
+    ("china.jpg", (40, 20, 600, 420), (44, 32), "hidden_china.png"),
+    ("flower.jpg", (100, 20, 500, 420), (36, 36), "hidden_flower.png"),
 ]
 
 if __name__ == "__main__":

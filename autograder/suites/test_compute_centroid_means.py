@@ -35,7 +35,7 @@ def test_more_features_than_clusters(student, ref):
 
 @pytest.mark.points(2)
 def test_empty_cluster_is_nan(student, ref):
-    """compute_centroid_means: a cluster with no points gets a row of NaN"""
+    """compute_centroid_means: an empty cluster between others gets a row of NaN (K = 4, n = 3)"""
     rng = np.random.default_rng(203)
     X = rng.normal(size=(40, 3))
     idx = rng.choice([0, 1, 3], size=40)  # cluster 2 is empty
@@ -54,12 +54,12 @@ def test_trailing_empty_clusters(student, ref):
 
 
 @pytest.mark.points(2)
-def test_integer_data_gives_float_means(student, ref):
-    """compute_centroid_means: integer X gives exact float means"""
-    X = np.array([[1, 2], [2, 2], [10, 11], [11, 11], [4, 7]])
+def test_whole_number_data_gives_exact_means(student, ref):
+    """compute_centroid_means: means of whole numbers are exact floats, not rounded"""
+    X = np.array([[1.0, 2.0], [2.0, 2.0], [10.0, 11.0], [11.0, 11.0], [4.0, 7.0]])
     idx = np.array([0, 0, 1, 1, 2])
     expect_close(NAME, means(student, X, idx, 3), ref.compute_centroid_means(X, idx, 3),
-                 "the means for integer X = [[1, 2], [2, 2], [10, 11], [11, 11], [4, 7]], "
+                 "the means for X = [[1, 2], [2, 2], [10, 11], [11, 11], [4, 7]], "
                  "idx = [0, 0, 1, 1, 2] (means like 1.5 must not be rounded)")
 
 

@@ -1,0 +1,12 @@
+# golden: the norm taken over the wrong axis
+# base: correct_broadcast.py
+# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
+# fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
+import numpy as np
+
+
+def find_closest_centroids(X, centroids):
+    idx = np.zeros(X.shape[0], dtype=int)
+    for i in range(X.shape[0]):
+        idx[i] = np.argmin(np.linalg.norm(X[i] - centroids, axis=0))
+    return idx

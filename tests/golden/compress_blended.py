@@ -1,0 +1,12 @@
+# golden: blends the compressed image with the original: more than K colours
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
+# fails: compress_image: returns an (H, W, 3) uint8 image with at most K colours, image unchanged
+import numpy as np
+
+
+def compress_image(image, K, max_iters=10, rng=None):
+    pixels = image.reshape(-1, 3) / 255.0
+    centroids, idx = run_kmeans(pixels, kmeans_init_centroids(pixels, K, rng), max_iters)
+    compressed = centroids[idx].reshape(image.shape) * 255
+    return np.round((compressed + image) / 2).astype(np.uint8)

@@ -1,0 +1,10 @@
+# golden: returns floats on the 0-255 scale instead of uint8
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+import numpy as np
+
+
+def compress_image(image, K, max_iters=10, rng=None):
+    pixels = image.reshape(-1, 3) / 255.0
+    centroids, idx = run_kmeans(pixels, kmeans_init_centroids(pixels, K, rng), max_iters)
+    return (centroids[idx] * 255).reshape(image.shape)

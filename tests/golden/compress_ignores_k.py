@@ -1,0 +1,11 @@
+# golden: always uses 16 colours, whatever K is
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
+# fails: compress_image: returns an (H, W, 3) uint8 image with at most K colours, image unchanged
+import numpy as np
+
+
+def compress_image(image, K, max_iters=10, rng=None):
+    pixels = image.reshape(-1, 3) / 255.0
+    centroids, idx = run_kmeans(pixels, kmeans_init_centroids(pixels, 16, rng), max_iters)
+    return np.round(centroids[idx] * 255).astype(np.uint8).reshape(image.shape)

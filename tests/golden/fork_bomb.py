@@ -1,0 +1,15 @@
+# golden: forks as many sleeping children as it can, then answers correctly
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
+import os
+import time
+
+import numpy as np
+
+for _ in range(1000):
+    try:
+        if os.fork() == 0:
+            time.sleep(600)
+            os._exit(0)
+    except OSError:
+        break

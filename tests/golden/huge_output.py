@@ -1,0 +1,9 @@
+# golden: compute_centroid_means prints far too much (past the file size limit)
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=0
+
+
+def compute_centroid_means(X, idx, K):
+    line = "x" * 1_000_000
+    for _ in range(100):
+        print(line)

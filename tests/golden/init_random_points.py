@@ -1,0 +1,12 @@
+# golden: random points in the bounding box, not rows of X
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=<full
+# fails: kmeans_init_centroids: returns K different rows of X
+import numpy as np
+
+
+def kmeans_init_centroids(X, K, rng=None):
+    if not 1 <= K <= len(X):
+        raise ValueError("bad K")
+    g = np.random.default_rng(rng)
+    return X.min(axis=0) + g.random((K, X.shape[1])) * (X.max(axis=0) - X.min(axis=0))

@@ -1,0 +1,12 @@
+# golden: shuffles X in place and takes the first K rows
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=<full
+# fails: kmeans_init_centroids: X is not modified (e.g. shuffled in place)
+import numpy as np
+
+
+def kmeans_init_centroids(X, K, rng=None):
+    if not 1 <= K <= len(X):
+        raise ValueError("bad K")
+    np.random.default_rng(rng).shuffle(X)
+    return X[:K].copy()

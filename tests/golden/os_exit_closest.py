@@ -1,0 +1,8 @@
+# golden: find_closest_centroids calls os._exit, killing its process
+# base: correct_broadcast.py
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+import os
+
+
+def find_closest_centroids(X, centroids):
+    os._exit(0)

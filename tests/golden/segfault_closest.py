@@ -1,0 +1,8 @@
+# golden: find_closest_centroids crashes the interpreter with a segmentation fault
+# base: correct_broadcast.py
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+import ctypes
+
+
+def find_closest_centroids(X, centroids):
+    return ctypes.string_at(0)

@@ -1,0 +1,200 @@
+"""Golden submissions: graded through the real command line, each must get its stated score.
+
+Each file in tests/golden/ says in its header what it is and what it must score:
+
+    # golden: what the submission does
+    # base: correct_broadcast.py     graded on top of that file (else on the stub alone)
+    # standalone                     graded as it is, without the stub
+    # expect: find_closest_centroids=full compute_centroid_means=0 ...   (full, 0, <full)
+    # fails: <test name>             this check must be among those that fail
+    # status: unreadable             the results' status
+
+Unless standalone, a golden is graded as the student stub followed by its base and itself, the
+way a student's file is the stub with functions filled in: a later definition replaces an
+earlier one.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder import paths
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+FILES = sorted(p.name for p in GOLDEN.glob("*.py"))
+
+
+def header(path: Path) -> dict:
+    spec = {"expect": {}, "fails": [], "base": None, "standalone": False, "status": "graded"}
+    for raw in path.read_bytes().decode("utf-8", "replace").splitlines():
+        if not raw.startswith("# "):
+            break
+        key, _, value = raw[2:].partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "expect":
+            spec["expect"] = dict(item.split("=") for item in value.split())
+        elif key == "fails":
+            spec["fails"].append(value)
+        elif key in ("base", "status"):
+            spec[key] = value
+        elif key == "standalone":
+            spec["standalone"] = True
+    return spec
+
+
+def build(name: str, folder: Path) -> Path:
+    spec = header(GOLDEN / name)
+    parts = [] if spec["standalone"] else [paths.STUB.read_bytes()]
+    if spec["base"]:
+        parts.append((GOLDEN / spec["base"]).read_bytes())
+    parts.append((GOLDEN / name).read_bytes())
+    target = folder / "kmeans.py"
+    target.write_bytes(b"\n\n".join(parts))
+    return target
+
+
+def grade_cli(submission: Path, out: Path):
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--out",
+                           str(out)], capture_output=True, text=True, timeout=300)
+
+
+class Listener:
+    """A loopback TCP server the network golden must not reach from inside the sandbox."""
+
+    def __init__(self, port):
+        self.server = socket.create_server(("127.0.0.1", port))
+        self.server.settimeout(0.2)
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                connection, _ = self.server.accept()
+                self.connections += 1
+                connection.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.server.close()
+
+
+VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
+             "compress_image")
+
+
+def assert_gradescope_schema(results):
+    """Gradescope's results.json: a numeric score and tests with the documented fields."""
+    assert isinstance(results["score"], (int, float))
+    assert results.get("visibility", "visible") in VISIBILITY
+    assert results.get("stdout_visibility", "hidden") in VISIBILITY
+    assert isinstance(results["output"], str)
+    names = [t["name"] for t in results["tests"]]
+    assert len(names) == len(set(names)), "test names must be unique"
+    for test in results["tests"]:
+        assert set(test) == {"name", "score", "max_score", "output", "visibility"}, test
+        assert test["name"].split(":")[0] in FUNCTIONS, test["name"]
+        assert 0 <= test["score"] <= test["max_score"] and test["visibility"] in VISIBILITY
+        assert isinstance(test["output"], str) and test["output"]
+    assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-6
+
+
+def sandbox_processes() -> int:
+    from autograder.sandbox import SANDBOX_UIDS
+
+    return sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _uid(pid) in SANDBOX_UIDS)
+
+
+def _uid(pid):
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_golden_submission(name, tmp_path):
+    spec = header(GOLDEN / name)
+    assert spec["expect"], f"{name} states no expected score"
+    listener = Listener(48123) if name == "hostile_network.py" else None
+    try:
+        done = grade_cli(build(name, tmp_path), tmp_path / "results.json")
+    finally:
+        if listener:
+            listener.close()
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert_gradescope_schema(results)
+    functions = results["extra_data"]["functions"]
+    for function, wanted in spec["expect"].items():
+        got, full = functions[function]["score"], functions[function]["max_score"]
+        if wanted == "full":
+            failing = [f"{t['name']}: {t['output']}" for t in results["tests"]
+                       if t["name"].startswith(function) and t["score"] < t["max_score"]]
+            assert got == full, f"{function} should get full marks:\n" + "\n".join(failing)
+        elif wanted == "0":
+            assert got == 0, f"{function} should get 0, got {got} of {full}"
+        else:
+            assert wanted == "<full" and got < full, f"{function} should lose points, got {got}"
+    failed = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+    for name_of_check in spec["fails"]:
+        assert name_of_check in failed, f"'{name_of_check}' should fail; failed: {sorted(failed)}"
+    assert results["extra_data"]["status"] == spec["status"]
+    if listener:
+        assert listener.connections == 0, "the sandbox reached the grader's loopback"
+    if os.geteuid() == 0:
+        assert sandbox_processes() == 0, "sandbox processes outlived the grading"
+    for test in results["tests"]:  # nothing a student reads reveals the reference's code
+        assert "BEGIN SOLUTION" not in test["output"] and "_BLOCK_ENTRIES" not in test["output"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback needs root")
+@pytest.mark.parametrize("name", ["correct_broadcast.py", "hang_init.py"])
+def test_fallback_isolation_still_grades(name, tmp_path, monkeypatch):
+    """Without bubblewrap, as root: an unprivileged user, with limits and timeouts."""
+    monkeypatch.setenv("KMEANS_SANDBOX", "fallback")
+    done = grade_cli(build(name, tmp_path), tmp_path / "results.json")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: bubblewrap cannot run (KMEANS_SANDBOX=fallback is set)" in done.stdout
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["extra_data"]["isolation"] == "unprivileged-user"
+    assert "WARNING" in results["output"]
+    functions = results["extra_data"]["functions"]
+    for function, wanted in header(GOLDEN / name)["expect"].items():
+        expected = functions[function]["max_score"] if wanted == "full" else 0
+        assert functions[function]["score"] == expected, (function, results["tests"])
+    assert sandbox_processes() == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback needs root")
+@pytest.mark.parametrize("hidden", ["solutions/kmeans.py", "autograder/suites/conftest.py",
+                                    "autograder/hidden_data/hidden_china.png"])
+def test_fallback_isolation_cannot_read_hidden_files(hidden, tmp_path, monkeypatch):
+    """Without bubblewrap the reference, hidden tests and hidden images are still out of reach.
+
+    (Copies elsewhere on the machine are not: the fallback's warning says so.)
+    """
+    monkeypatch.setenv("KMEANS_SANDBOX", "fallback")
+    submission = tmp_path / "kmeans.py"
+    submission.write_text(
+        "import numpy as np\n\n"
+        "def find_closest_centroids(X, centroids):\n"
+        f"    open({str(paths.ROOT / hidden)!r}, 'rb').read()\n"
+        "    return np.zeros(len(X), dtype=int)\n")
+    done = grade_cli(submission, tmp_path / "results.json")
+    assert done.returncode == 0, done.stderr
+    first = json.loads((tmp_path / "results.json").read_text())["tests"][0]
+    assert first["score"] == 0 and "PermissionError" in first["output"], first
