@@ -63,3 +63,12 @@ def test_every_public_test_is_named_after_its_function():
         assert first.split(":")[0] in FUNCTIONS, first
         assert any(isinstance(d, ast.Call) and getattr(d.func, "attr", "") == "points"
                    for d in test.decorator_list), f"{test.name} has no points marker"
+
+
+def test_public_tests_catch_a_modified_input_when_run_locally(tmp_path):
+    sys.path.insert(0, str(paths.ROOT / "tests"))
+    from test_golden import build
+
+    done = run_public(build("closest_modifies_x.py", tmp_path))
+    assert "find_closest_centroids changed its argument X" in done.stdout
+    assert re.search(r"\b1 failed, 10 passed\b", done.stdout), done.stdout

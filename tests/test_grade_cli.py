@@ -1,0 +1,52 @@
+"""`grade` and `check` as a user runs them: any path, a clear result, exit 0 unless the grader broke."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+from autograder import paths
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_grade_a_zip_and_a_folder_give_the_same_result(tmp_path):
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(paths.SOLUTION, "alice/kmeans.py")
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    (folder / "kmeans.py").write_bytes(paths.SOLUTION.read_bytes())
+    scores = []
+    for source in (archive, folder):
+        out = tmp_path / f"{source.stem}.json"
+        done = run("grade", str(source), "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        results = json.loads(out.read_text())
+        assert results["score"] == sum(t["max_score"] for t in results["tests"])
+        scores.append(results["score"])
+    assert scores[0] == scores[1]
+
+
+def test_grade_something_unusable_writes_a_zero_with_the_reason(tmp_path):
+    out = tmp_path / "results.json"
+    done = run("grade", str(tmp_path / "nothing-here"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == 0 and "does not exist" in results["output"]
+    assert results["extra_data"]["status"] == "unreadable"
+    assert all(t["output"].startswith("Not graded:") for t in results["tests"])
+
+
+def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
+    done = run("check", str(paths.SOLUTION))
+    assert done.returncode == 0, done.stderr
+    assert "PASS  find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]" in done.stdout
+    assert "hidden tests check more cases" in done.stdout
+    assert "exact ties go to the lowest index" not in done.stdout  # a hidden test's name
+    stub = run("check")
+    assert stub.returncode == 0
+    assert stub.stdout.count("FAIL  ") == 11 and "is not implemented yet" in stub.stdout
