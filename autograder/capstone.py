@@ -24,6 +24,7 @@ image and K, 100,000 simulated seed sets):
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -53,6 +54,11 @@ def images() -> dict:
 def cases():
     """Every (image name, K, seed) the capstone runs."""
     return [(name, K, seed) for name in IMAGES for K in KS for seed in SEEDS]
+
+
+def artifact_key(name: str, K: int) -> str:
+    """The name a student's compressed image is saved under for the feedback page."""
+    return f"{Path(name).stem}_K{K}"
 
 
 def distortion(original: np.ndarray, compressed: np.ndarray) -> float:

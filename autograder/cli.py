@@ -50,7 +50,7 @@ def _grade(args) -> int:
     from .grading import GraderFault, grade, print_fault, summary_table, write_results
 
     try:
-        results = grade(args.path)
+        results = grade(args.path, artifacts=args.artifacts)
     except GraderFault as fault:
         print_fault(fault)
         return _fail("the grader itself failed (details above); no results were written")
@@ -81,6 +81,26 @@ def _check(args) -> int:
     print("These are the public tests only: the hidden tests check more cases, so passing these "
           "does not guarantee full marks.")
     return 0
+
+
+def _batch(args) -> int:
+    from . import batch
+
+    if args.jobs is not None and args.jobs < 1:
+        return _fail(f"--jobs must be 1 or more, got {args.jobs}")
+    try:
+        outcomes, rates = batch.run(args.submissions, args.out, args.jobs, args.regrade)
+    except batch.BatchError as error:
+        return _fail(str(error))
+    out = Path(args.out)
+    print("\n".join(batch.summary_lines(outcomes, rates)))
+    print(f"gradebook  {out / 'grades.csv'}")
+    print(f"summary    {out / 'summary.png'}")
+    print(f"feedback   {out}/<student>/feedback.html")
+    broken = [o for o in outcomes if o.status in ("grader error", "grader timeout")]
+    for outcome in broken:
+        print(f"error: {outcome.student}: {outcome.message}", file=sys.stderr)
+    return 1 if broken else 0
 
 
 def _fail(message: str) -> int:
@@ -129,7 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("path", help="the submission: kmeans.py, a folder or a zip")
     grade.add_argument("--out", "-o", default="results.json",
                        help="where to write results.json (default: ./results.json)")
+    grade.add_argument("--artifacts", metavar="DIR",
+                       help="also save the student's capstone images to DIR/capstone.npz "
+                            "(used for feedback pages)")
     grade.set_defaults(run=_grade)
+
+    batch = commands.add_parser(
+        "batch", help="grade a whole class: gradebook, feedback pages, summary",
+        description="Grade every submission in SUBMISSIONS (a folder with one file, folder or "
+                    "zip per student, or a zip of such) in parallel, each in its own sandbox. "
+                    "Writes OUTDIR/grades.csv, OUTDIR/summary.png and, per student, "
+                    "results.json and feedback.html. Run it again after an interruption to "
+                    "grade the rest.")
+    batch.add_argument("submissions", help="a folder or zip of submissions")
+    batch.add_argument("--out", "-o", required=True, metavar="OUTDIR",
+                       help="where to write the gradebook, summary and feedback")
+    batch.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="submissions graded at once (default: all cores)")
+    batch.add_argument("--regrade", action="store_true",
+                       help="grade every submission again, even those already graded")
+    batch.set_defaults(run=_batch)
 
     check = commands.add_parser(
         "check", help="self-check: run the public tests on a kmeans.py through the grader",

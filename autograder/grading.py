@@ -41,9 +41,11 @@ class Collector:
         self.student = student
         self.tests = {}  # nodeid -> result dict, in run order
         self.faults = []  # grader errors (tracebacks), never shown to students
+        self.artifacts = {}  # name -> array the student's code produced, for feedback pages
 
     def pytest_configure(self, config):
         config.kmeans_student = self.student
+        config.kmeans_artifacts = self.artifacts
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
@@ -110,11 +112,12 @@ def run_suites(student, include_hidden: bool = True) -> Collector:
 
 
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
-          limits: Limits = Limits()) -> dict:
+          limits: Limits = Limits(), artifacts=None) -> dict:
     """Grade the submission at ``path``; return the Gradescope results dictionary.
 
     A submission that cannot be staged or loaded gets a valid result with score 0 and an
-    explanation. A fault of the grader raises GraderFault.
+    explanation. A fault of the grader raises GraderFault. With ``artifacts`` (a folder), the
+    student's capstone outputs are saved there as ``capstone.npz`` for the feedback page.
     """
     isolation = isolation or detect_isolation()
     with tempfile.TemporaryDirectory(prefix="kmeans-grade-") as scratch:
@@ -137,7 +140,23 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
             worker.close()
     if collector.faults:
         raise GraderFault("\n\n".join(collector.faults))
+    if artifacts is not None:
+        save_artifacts(collector.artifacts, artifacts)
     return _results(collector.tests.values(), isolation, worker)
+
+
+def save_artifacts(arrays: dict, folder) -> Path:
+    """Save validated arrays as a plain .npz (atomically); return its path."""
+    import numpy as np
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".capstone-", suffix=".npz", dir=folder)
+    with os.fdopen(fd, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, folder / "capstone.npz")
+    return folder / "capstone.npz"
 
 
 def _results(tests, isolation: Isolation, worker: Worker | None = None, status="graded") -> dict:
@@ -214,6 +233,7 @@ def write_results(results: dict, out) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2, allow_nan=False)
         handle.write("\n")
+    os.chmod(temporary, 0o644)
     os.replace(temporary, out)
     return out
 

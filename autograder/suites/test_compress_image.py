@@ -11,7 +11,7 @@ NAME = "compress_image"
 
 
 @pytest.fixture(scope="module")
-def outputs(student):
+def outputs(student, pytestconfig):
     """Run the student's compress_image on every hidden case once: {case: array or message}."""
     if hasattr(student, "time_limits"):
         student.time_limits[NAME] = capstone.CALL_SECONDS
@@ -32,6 +32,9 @@ def outputs(student):
         except pytest.fail.Exception as failure:
             out = str(failure.msg) if hasattr(failure, "msg") else str(failure)
         results[(name, K, seed)] = out
+        artifacts = getattr(pytestconfig, "kmeans_artifacts", None)  # for feedback pages
+        if artifacts is not None and seed == capstone.SEEDS[0] and not isinstance(out, str):
+            artifacts[capstone.artifact_key(name, K)] = out
     return results
 
 

@@ -1,0 +1,129 @@
+"""A student's feedback page: one self-contained HTML file made from results.json.
+
+It shows the score per function, every test with its message, and for the capstone each hidden
+image beside the student's compressed version and the reference's, with their distortions.
+Images are embedded as PNG data, so the page opens anywhere. Nothing else about the hidden tests
+(inputs, code) appears: only what results.json already tells the student, and the pictures.
+"""
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import capstone, reference
+
+ZOOM = 5  # the hidden images are small: show them enlarged, pixels kept sharp
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222;
+       line-height: 1.45; padding: 0 1rem; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; } td, th { padding: .3rem .8rem; text-align: left; }
+tr + tr td { border-top: 1px solid #ddd; } .num { text-align: right; }
+.test { border-left: 4px solid #2a7; padding: .3rem .8rem; margin: .6rem 0; background: #f6fbf8; }
+.test.fail { border-color: #c33; background: #fcf5f5; }
+.test .name { font-weight: 600; } .test pre { white-space: pre-wrap; margin: .3rem 0 0;
+  font-family: ui-monospace, monospace; font-size: .85rem; }
+figure { display: inline-block; margin: .4rem 1rem .4rem 0; text-align: center; }
+figure img { image-rendering: pixelated; border: 1px solid #ccc; }
+figcaption { font-size: .85rem; }
+.note { color: #555; font-size: .9rem; }
+"""
+
+
+def _png(image: np.ndarray) -> str:
+    big = Image.fromarray(image).resize((image.shape[1] * ZOOM, image.shape[0] * ZOOM),
+                                        Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    big.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(image: np.ndarray, caption: str) -> str:
+    return (f'<figure><img alt="{html.escape(caption)}" src="{_png(image)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def capstone_panels(artifacts: Path | None) -> str:
+    """The capstone pictures: original, student's and reference's, per hidden image and K."""
+    saved = {}
+    if artifacts and (artifacts / "capstone.npz").is_file():
+        with np.load(artifacts / "capstone.npz", allow_pickle=False) as data:
+            saved = {key: data[key] for key in data.files}
+    ref = reference.load()
+    parts = []
+    for name in capstone.IMAGES:
+        original = capstone.images()[name]
+        h, w = original.shape[:2]
+        parts.append(f"<h3>Hidden image {capstone.IMAGES.index(name) + 1} ({h} x {w})</h3>")
+        for K in capstone.KS:
+            seed = capstone.SEEDS[0]
+            theirs = ref.compress_image(original, K, capstone.MAX_ITERS, seed)
+            mine = saved.get(capstone.artifact_key(name, K))
+            row = [_figure(original, "original")]
+            if mine is not None and mine.shape == original.shape and mine.dtype == np.uint8:
+                row.append(_figure(mine, f"yours, K = {K}: distortion "
+                                         f"{capstone.distortion(original, mine):.5f}"))
+            else:
+                row.append(f"<figure><figcaption>yours, K = {K}: no valid image"
+                           f"</figcaption></figure>")
+            row.append(_figure(theirs, f"reference, K = {K}: distortion "
+                                       f"{capstone.distortion(original, theirs):.5f}"))
+            parts.append("<div>" + "".join(row) + "</div>")
+    return "\n".join(parts)
+
+
+def render(results: dict, student: str, artifacts: Path | None = None) -> str:
+    """The feedback page for one graded submission, as an HTML string."""
+    functions = results.get("extra_data", {}).get("functions", {})
+    total = sum(t["max_score"] for t in results["tests"])
+    rows = "".join(
+        f'<tr><td>{html.escape(f)}</td><td class="num">{s["score"]:g}</td>'
+        f'<td class="num">{s["max_score"]:g}</td></tr>' for f, s in functions.items())
+    tests = []
+    order = list(functions) or [t["name"].split(":")[0] for t in results["tests"]]
+    by_function = sorted(results["tests"], key=lambda t: order.index(t["name"].split(":")[0])
+                         if t["name"].split(":")[0] in order else len(order))
+    for test in by_function:
+        if test.get("visibility") == "hidden":
+            continue
+        passed = test["score"] >= test["max_score"]
+        tests.append(
+            f'<div class="test{"" if passed else " fail"}"><span class="name">'
+            f'{html.escape(test["name"])}</span> — {test["score"]:g} / {test["max_score"]:g}'
+            + ("" if passed else f'<pre>{html.escape(test["output"])}</pre>') + "</div>")
+    pictures = capstone_panels(artifacts) if any(
+        t["name"].startswith("compress_image:") for t in results["tests"]) else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>K-means assignment: feedback for {html.escape(student)}</title>
+<style>{STYLE}</style></head>
+<body>
+<h1>K-means assignment: feedback for {html.escape(student)}</h1>
+<p><strong>Score: {results["score"]:g} / {total:g}</strong></p>
+<p class="note">{html.escape(results.get("output", "")).replace(chr(10), "<br>")}</p>
+<table><tr><th>function</th><th class="num">score</th><th class="num">out of</th></tr>{rows}
+</table>
+<h2>Every check</h2>
+{"".join(tests)}
+<h2>The capstone: your compressed images</h2>
+<p class="note">Each hidden image with your <code>compress_image</code> output and the reference
+solution's, for the first seed. Distortion is the mean squared error against the original on the
+[0, 1] scale: lower is better.</p>
+{pictures}
+</body></html>
+"""
+
+
+def write(results: dict, student: str, out: Path, artifacts: Path | None = None) -> Path:
+    """Write the feedback page atomically; return its path."""
+    out = Path(out)
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(render(results, student, artifacts), encoding="utf-8")
+    temporary.replace(out)
+    return out

@@ -1,0 +1,89 @@
+"""Batch grading a class: gradebook, feedback pages, summary, resuming, regrading."""
+
+import csv
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from autograder import batch, paths
+sys.path.insert(0, str(paths.ROOT / "tests"))
+from test_golden import build  # noqa: E402
+
+CLASS = {"amy": "correct_broadcast.py", "ben": "broken_syntax.py", "cal": "means_empty_zero.py"}
+
+
+@pytest.fixture(scope="module")
+def class_zip(tmp_path_factory):
+    """A class zip as an LMS exports it: one folder around everything, plus hostile entries."""
+    folder = tmp_path_factory.mktemp("class")
+    archive = folder / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for student, golden in CLASS.items():
+            (folder / student).mkdir()
+            source = build(golden, folder / student)
+            z.write(source, f"export/{student}.py")
+        z.writestr("../../escaped.txt", "outside")
+        link = zipfile.ZipInfo("export/link.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(link, "/etc/passwd")
+    return archive
+
+
+@pytest.fixture(scope="module")
+def graded(class_zip, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(class_zip), "--out",
+                           str(out), "--jobs", "2"], capture_output=True, text=True, timeout=600)
+    return out, done
+
+
+def test_batch_writes_gradebook_feedback_and_summary(graded, class_zip):
+    out, done = graded
+    assert done.returncode == 0, done.stderr
+    assert "grading 3 of 3 submissions with 2 job(s)" in done.stderr
+    assert "3 submissions: 2 graded, 1 unreadable" in done.stdout
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [r["student"] for r in rows] == ["amy", "ben", "cal"]
+    amy, ben, cal = rows
+    assert amy["total"] == amy["max_total"] and amy["status"] == "graded"
+    assert ben["status"] == "unreadable" and ben["total"] == "0"
+    assert float(cal["compute_centroid_means"]) < float(amy["compute_centroid_means"])
+    for student in CLASS:
+        page = (out / student / "feedback.html").read_text()
+        assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+        assert "BEGIN SOLUTION" not in page and "_BLOCK_ENTRIES" not in page
+        assert "<script" not in page and "http" not in page.replace("http-equiv", "")
+    assert (out / "summary.png").stat().st_size > 10_000
+    assert not (class_zip.parent.parent / "escaped.txt").exists()
+    assert not (out / ".work" / "escaped.txt").exists()
+    assert "link" not in [r["student"] for r in rows]  # the link entry was never written
+
+
+def test_resume_grades_only_what_is_missing_and_regrade_is_identical(graded, class_zip):
+    out, _ = graded
+    before = {s: (out / s / "results.json").read_bytes() for s in CLASS}
+    (out / "cal" / "results.json").unlink()  # as if the batch was killed while grading cal
+    (out / "amy" / "feedback.html").unlink()  # ... or between amy's results and feedback
+    outcomes, _ = batch.run(class_zip, out, jobs=1, progress_stream=open(os.devnull, "w"))
+    assert (out / "cal" / "results.json").read_bytes() == before["cal"]
+    assert (out / "amy" / "feedback.html").is_file()
+    mtime = (out / "amy" / "results.json").stat().st_mtime_ns
+    batch.run(class_zip, out, jobs=2, regrade=True, progress_stream=open(os.devnull, "w"))
+    assert (out / "amy" / "results.json").stat().st_mtime_ns != mtime  # really graded again
+    assert {s: (out / s / "results.json").read_bytes() for s in CLASS} == before
+
+
+def test_batch_user_mistakes(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(tmp_path / "nope"),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(batch.BatchError, match="there are no submissions"):
+        batch.run(tmp_path / "empty", tmp_path / "out")
+    assert batch.student_id("Smith, John_1234_kmeans.py") == "Smith_John_1234_kmeans"
+    assert batch.student_id("../..") == "submission"
