@@ -103,6 +103,21 @@ def _batch(args) -> int:
     return 1 if broken else 0
 
 
+def _gradescope(args) -> int:
+    from .packaging import build_gradescope
+
+    print(f"wrote {build_gradescope(args.out)}: upload it as the assignment's autograder "
+          f"(Ubuntu base image)")
+    return 0
+
+
+def _release(args) -> int:
+    from .packaging import build_release
+
+    print(f"wrote {build_release(args.out)}: the stub, public tests, instructions and data")
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -169,6 +184,24 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--regrade", action="store_true",
                        help="grade every submission again, even those already graded")
     batch.set_defaults(run=_batch)
+
+    gradescope = commands.add_parser(
+        "gradescope", help="build Gradescope's autograder zip",
+        description="Build the zip to upload as a Gradescope programming assignment's "
+                    "autograder: setup.sh installs Python, bubblewrap and this package; "
+                    "run_autograder grades /autograder/submission. Set AUTOGRADER_ROOT to "
+                    "try both scripts in a folder of your own.")
+    gradescope.add_argument("--out", "-o", default="autograder.zip",
+                            help="the zip to write (default: autograder.zip)")
+    gradescope.set_defaults(run=_gradescope)
+
+    release = commands.add_parser(
+        "release", help="build the zip students get",
+        description="Pack exactly what students get: the stub, the public tests, the "
+                    "instructions and the data (and the notebook when there is one).")
+    release.add_argument("--out", "-o", default="kmeans-assignment.zip",
+                         help="the zip to write (default: kmeans-assignment.zip)")
+    release.set_defaults(run=_release)
 
     check = commands.add_parser(
         "check", help="self-check: run the public tests on a kmeans.py through the grader",

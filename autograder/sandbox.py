@@ -217,19 +217,21 @@ class Worker:
                 command += ["--symlink", os.readlink(host), str(host)]
             elif host.is_dir():
                 command += ["--ro-bind", str(host), str(host)]
+        # The private /tmp first: a later bind may live under /tmp (a venv there, say).
+        command += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size",
+                    str(self.limits.scratch_bytes), "--tmpfs", "/tmp"]
         binds = [(root, root) for root in _python_roots()]
         binds += [(str(self._stage), "/sandbox/worker"), (str(self.submission), "/sandbox/submission")]
         # bwrap would make missing parent folders readable by root only: make them 0755 first.
         parents = sorted({str(parent) for _, target in binds for parent in Path(target).parents
-                          if str(parent) != "/" and not Path("/", *Path(parent).parts[1:2]).is_symlink()
-                          and Path(parent).parts[1] not in ("usr", "bin", "sbin", "lib", "lib64")})
+                          if str(parent) not in ("/", "/tmp")
+                          and Path(parent).parts[1] not in ("usr", "bin", "sbin", "lib", "lib64",
+                                                            "proc", "dev")})
         for parent in parents:
             command += ["--perms", "0755", "--dir", parent]
         for source, target in binds:
             command += ["--ro-bind", source, target]
-        command += ["--proc", "/proc", "--dev", "/dev",
-                    "--perms", "1777", "--size", str(self.limits.scratch_bytes), "--tmpfs", "/tmp",
-                    "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
+        command += ["--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
                     "--chdir", "/tmp", "--", python, "-I", "-B", worker, settings_json]
         return command
 
