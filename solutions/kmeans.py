@@ -26,6 +26,50 @@ def _as_2d_float(name, a):
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got {a.ndim} dimension(s)")
     return a
+
+
+def _unique_colours(pixels):
+    """The distinct colours of (m, 3) uint8 pixels, how often each occurs, and which each is.
+
+    Returns ``colours`` (U, 3) uint8, ``counts`` (U,) int and ``which`` (m,) int with
+    ``colours[which] == pixels``. A colour is a 24-bit code: a small image sorts its codes, a
+    large one counts all 2**24 codes at once, which is faster than sorting millions of them.
+    """
+    codes = (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) \
+        | pixels[:, 2]
+    if len(codes) < 1 << 20:
+        present, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    else:
+        counts = np.bincount(codes, minlength=1 << 24)
+        present = np.flatnonzero(counts)
+        counts = counts[present]
+        position = np.zeros(1 << 24, dtype=np.int32)
+        position[present] = np.arange(present.size)
+        which = position[codes]
+    colours = np.stack([present >> 16, (present >> 8) & 255, present & 255], axis=1)
+    return colours.astype(np.uint8), counts, which.ravel()
+
+
+def _weighted_means(X, idx, K, weights):
+    """compute_centroid_means where row i of X stands for ``weights[i]`` identical rows."""
+    totals = np.bincount(idx, weights=weights, minlength=K)
+    sums = np.empty((K, X.shape[1]))
+    for j in range(X.shape[1]):
+        sums[:, j] = np.bincount(idx, weights=X[:, j] * weights, minlength=K)
+    with np.errstate(invalid="ignore"):
+        return sums / totals[:, None]
+
+
+def _run_weighted_kmeans(X, weights, initial_centroids, max_iters):
+    """run_kmeans where row i of X stands for ``weights[i]`` identical rows."""
+    centroids = np.array(initial_centroids, dtype=float)
+    K = centroids.shape[0]
+    for _ in range(max_iters):
+        idx = find_closest_centroids(X, centroids)
+        means = _weighted_means(X, idx, K, weights)
+        empty = np.isnan(means).any(axis=1)
+        centroids = np.where(empty[:, None], centroids, means)
+    return centroids, find_closest_centroids(X, centroids)
 ### END SOLUTION
 
 
@@ -66,9 +110,10 @@ def find_closest_centroids(X, centroids):
     c_sq = np.einsum("kn,kn->k", C, C)
     idx = np.empty(X.shape[0], dtype=np.int64)
     rows = max(1, _BLOCK_ENTRIES // K)
+    minus_two_CT = -2.0 * C.T
     for start in range(0, X.shape[0], rows):
-        block = X[start:start + rows] - shift
-        scores = c_sq - 2.0 * (block @ C.T)
+        scores = (X[start:start + rows] - shift) @ minus_two_CT
+        scores += c_sq
         idx[start:start + rows] = np.argmin(scores, axis=1)
     return idx
     ### END SOLUTION
@@ -212,9 +257,14 @@ def compress_image(image, K, max_iters=10, rng=None):
         raise ValueError(
             f"image must be an (H, W, 3) uint8 array, got shape {image.shape} dtype {image.dtype}")
     H, W, _ = image.shape
-    pixels = image.reshape(-1, 3) / 255.0  # floats on [0, 1]: no uint8 overflow
-    initial = kmeans_init_centroids(pixels, K, rng)
-    centroids, idx = run_kmeans(pixels, initial, max_iters)
+    pixels = image.reshape(-1, 3)
+    # The initial centroids are K distinct pixels, on the [0, 1] scale (floats: no uint8 overflow).
+    initial = kmeans_init_centroids(pixels, K, rng) / 255.0
+    # A photo repeats colours: K-means on each distinct colour, weighted by how many pixels have
+    # it, gives the same assignments and means as K-means on every pixel (up to the order of
+    # floating-point sums), with far fewer rows.
+    colours, counts, which = _unique_colours(pixels)
+    centroids, idx = _run_weighted_kmeans(colours / 255.0, counts, initial, max_iters)
     palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
-    return palette[idx].reshape(H, W, 3)
+    return palette[idx[which]].reshape(H, W, 3)
     ### END SOLUTION

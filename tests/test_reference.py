@@ -242,3 +242,26 @@ def test_compress_image_with_one_colour_is_the_mean_colour(ref):
 def test_compress_image_rejects_non_rgb_uint8(ref, bad):
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8"):
         ref.compress_image(bad, 2)
+
+
+@pytest.mark.parametrize("levels, K", [(4, 3), (16, 8), (256, 16)])
+def test_unique_colour_kmeans_equals_kmeans_on_every_pixel(ref, levels, K):
+    """compress_image runs K-means on distinct colours weighted by their counts: the same as on
+    every pixel, up to the order of floating-point sums."""
+    from autograder import paths
+    from PIL import Image
+
+    with Image.open(paths.PHOTO) as im:
+        photo = np.asarray(im.convert("RGB"))[::3, ::3]
+    step = 256 // levels
+    photo = (photo // step * step).astype(np.uint8)  # few levels: many repeated colours
+    pixels = photo.reshape(-1, 3) / 255.0
+    initial = ref.kmeans_init_centroids(pixels, K, rng=5)
+    centroids, idx = ref.run_kmeans(pixels, initial, max_iters=10)  # every pixel, one by one
+    colours, counts, which = ref._unique_colours(photo.reshape(-1, 3))
+    assert counts.sum() == len(pixels) and np.array_equal(colours[which], photo.reshape(-1, 3))
+    weighted, weighted_idx = ref._run_weighted_kmeans(colours / 255.0, counts, initial, 10)
+    np.testing.assert_allclose(weighted, centroids, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(weighted_idx[which], idx)
+    expected = np.clip(np.rint(centroids * 255), 0, 255).astype(np.uint8)[idx].reshape(photo.shape)
+    np.testing.assert_array_equal(ref.compress_image(photo, K, 10, rng=5), expected)
