@@ -42,6 +42,8 @@ class CompressionReport:
             f"{self.bits_after / 8 / 1024:.1f} KiB at {imaging.bits_per_pixel(self.K)} bits a "
             f"pixel plus a {self.K}-colour palette ({self.bits_before / self.bits_after:.1f}x "
             f"smaller, {pixels} pixels)",
+            f"files        {self.photo.name} {self.photo.stat().st_size / 1024:.1f} KiB -> "
+            f"{self.out.name} {self.out.stat().st_size / 1024:.1f} KiB (PNG)",
             f"wrote        {self.out}" + (f" and {self.compare}" if self.compare else ""),
         ]
 
