@@ -1,16 +1,27 @@
 """Find a submission's kmeans.py (a file, a folder or a zip) and stage a private copy of it.
 
+A notebook (``.ipynb``: alone, or in a folder or zip without a kmeans.py) is accepted too: the
+graded functions' definitions and the imports they need are taken from its code cells, without
+running the analysis cells, and graded exactly as the same code in a kmeans.py.
+
 Nothing is ever extracted from a zip to disk and no symbolic link is followed, so a submission
 cannot write outside the staging folder or point the grader at files that are not its own.
 """
 
+import ast
+import json
 import os
 import stat
 import zipfile
 from pathlib import Path
 
+from . import paths
+
 FILENAME = "kmeans.py"
 MAX_SOURCE_BYTES = 1 << 20  # a kmeans.py larger than 1 MiB is not a kmeans.py
+MAX_NOTEBOOK_BYTES = 20 << 20  # outputs make notebooks large, but not this large
+GRADED = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
+          "compress_image")
 MAX_ZIP_ENTRIES = 10_000
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
 
@@ -29,10 +40,13 @@ def stage(path, into) -> Path:
     elif zipfile.is_zipfile(path):
         source = _bytes_from_zip(path)
     elif path.is_file():
-        if path.suffix != ".py":
-            raise SubmissionError(f"{path.name} is not a Python file, a folder or a zip: submit "
-                                  f"{FILENAME}.")
-        source = _read_capped(path)
+        if path.suffix == ".ipynb":
+            source = notebook_source(_read_capped(path, MAX_NOTEBOOK_BYTES), path.name)
+        elif path.suffix != ".py":
+            raise SubmissionError(f"{path.name} is not a Python file, a notebook, a folder or a "
+                                  f"zip: submit {FILENAME}.")
+        else:
+            source = _read_capped(path)
     else:
         raise SubmissionError(f"{path.name} is not a regular file, a folder or a zip.")
     _check_text(source)
@@ -45,21 +59,25 @@ def stage(path, into) -> Path:
     return into
 
 
-def _read_capped(path: Path) -> bytes:
-    if path.stat().st_size > MAX_SOURCE_BYTES:
+def _read_capped(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    if path.stat().st_size > limit:
         raise SubmissionError(f"{path.name} is {path.stat().st_size} bytes, more than the "
-                              f"{MAX_SOURCE_BYTES} allowed for {FILENAME}.")
+                              f"{limit} allowed.")
     return path.read_bytes()
 
 
 def _bytes_from_folder(folder: Path) -> bytes:
-    found = []
+    found, notebooks = [], []
     for parent, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_PARTS)
         if FILENAME in files:
             found.append(Path(parent) / FILENAME)
-    return _read_capped(_choose(found, folder.name, lambda p: p.relative_to(folder),
-                                lambda p: p.is_symlink()))
+        notebooks += [Path(parent) / f for f in sorted(files) if f.endswith(".ipynb")]
+    relative, is_link = (lambda p: p.relative_to(folder)), (lambda p: p.is_symlink())
+    if not found and notebooks:
+        chosen = _choose_notebook(notebooks, folder.name, relative, is_link)
+        return notebook_source(_read_capped(chosen, MAX_NOTEBOOK_BYTES), chosen.name)
+    return _read_capped(_choose(found, folder.name, relative, is_link))
 
 
 def _bytes_from_zip(path: Path) -> bytes:
@@ -69,22 +87,109 @@ def _bytes_from_zip(path: Path) -> bytes:
             if len(entries) > MAX_ZIP_ENTRIES:
                 raise SubmissionError(f"{path.name} holds {len(entries)} files, more than the "
                                       f"{MAX_ZIP_ENTRIES} allowed.")
-            found = [e for e in entries if not e.is_dir()
-                     and Path(e.filename).name == FILENAME
-                     and not IGNORED_PARTS.intersection(Path(e.filename).parts)]
-            entry = _choose(found, path.name, lambda e: Path(e.filename),
-                            lambda e: stat.S_ISLNK(e.external_attr >> 16))
-            if entry.file_size > MAX_SOURCE_BYTES:
-                raise SubmissionError(f"{FILENAME} in {path.name} is {entry.file_size} bytes, "
-                                      f"more than the {MAX_SOURCE_BYTES} allowed.")
-            with archive.open(entry) as handle:
-                data = handle.read(MAX_SOURCE_BYTES + 1)
-            if len(data) > MAX_SOURCE_BYTES:
-                raise SubmissionError(f"{FILENAME} in {path.name} is larger than it claims.")
-            return data
+            usable = [e for e in entries if not e.is_dir()
+                      and not IGNORED_PARTS.intersection(Path(e.filename).parts)]
+            found = [e for e in usable if Path(e.filename).name == FILENAME]
+            notebooks = [e for e in usable if e.filename.endswith(".ipynb")]
+            relative = lambda e: Path(e.filename)  # noqa: E731
+            is_link = lambda e: stat.S_ISLNK(e.external_attr >> 16)  # noqa: E731
+            if not found and notebooks:
+                entry = _choose_notebook(notebooks, path.name, relative, is_link)
+                data = _read_member(archive, entry, path.name, MAX_NOTEBOOK_BYTES)
+                return notebook_source(data, Path(entry.filename).name)
+            entry = _choose(found, path.name, relative, is_link)
+            return _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
             OSError, EOFError) as error:
         raise SubmissionError(f"{path.name} is a zip that cannot be read ({error}).") from None
+
+
+def _read_member(archive, entry, where: str, limit: int) -> bytes:
+    name = Path(entry.filename).name
+    if entry.file_size > limit:
+        raise SubmissionError(f"{name} in {where} is {entry.file_size} bytes, more than the "
+                              f"{limit} allowed.")
+    with archive.open(entry) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SubmissionError(f"{name} in {where} is larger than it claims.")
+    return data
+
+
+def _choose_notebook(notebooks, where, relative, is_link):
+    """The notebook to grade: kmeans.ipynb if there is one, else the only notebook."""
+    named = [n for n in notebooks if relative(n).name == "kmeans.ipynb"]
+    if named:
+        return _choose(named, where, relative, is_link)
+    if len(notebooks) > 1:
+        names = ", ".join(sorted(str(relative(n)) for n in notebooks))
+        raise SubmissionError(f"{where} holds no {FILENAME} and several notebooks ({names}): "
+                              f"submit kmeans.py, or one notebook named kmeans.ipynb.")
+    return _choose(notebooks, where, relative, is_link)
+
+
+def notebook_source(data: bytes, name: str) -> bytes:
+    """A kmeans.py made from a notebook's code cells: the stub, then the notebook's imports,
+    function and class definitions and constants, in cell order. IPython magics (``%``) and
+    shell lines (``!``) are dropped, and no other statement runs."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{name} is {len(data)} bytes, more than the {MAX_NOTEBOOK_BYTES} "
+                              f"allowed for a notebook: clear its outputs and submit it again.")
+    try:
+        notebook = json.loads(data.decode("utf-8"))
+        cells = notebook["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{name} is not UTF-8 text, so it is not a notebook.") from None
+    except json.JSONDecodeError as error:
+        raise SubmissionError(f"{name} is not a valid notebook: its JSON is broken at line "
+                              f"{error.lineno}, column {error.colno} ({error.msg}).") from None
+    except (KeyError, TypeError) as error:
+        raise SubmissionError(f"{name} is JSON but not a notebook (no list of cells: "
+                              f"{error}).") from None
+    pieces, defined = [], set()
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        lines = [line for line in source.splitlines()
+                 if not line.lstrip().startswith(("%", "!"))]
+        text = "\n".join(lines)
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as error:
+            graded = [g for g in GRADED if f"def {g}(" in text]
+            if graded:
+                raise SubmissionError(f"{name}: code cell {number}, which defines {graded[0]}, has "
+                                      f"a syntax error (line {error.lineno} of the cell: "
+                                      f"{error.msg}).") from None
+            continue
+        for node in tree.body:
+            if _keeps(node):
+                start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+                pieces.append("\n".join(lines[start - 1:node.end_lineno]))
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    defined.add(node.name)
+    if not defined.intersection(GRADED):
+        raise SubmissionError(f"{name} defines none of the graded functions "
+                              f"({', '.join(GRADED)}) in its code cells: write them there, or "
+                              f"submit kmeans.py.")
+    stub = paths.require(paths.STUB).read_text(encoding="utf-8")
+    return (stub + f"\n\n# ---- taken from the code cells of {name} ----\n\n"
+            + "\n\n\n".join(pieces) + "\n").encode("utf-8")
+
+
+def _keeps(node) -> bool:
+    """Imports (except of the stub itself), definitions, and constants are taken; nothing else."""
+    if isinstance(node, ast.Import):
+        return not any(alias.name == "kmeans" for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.module != "kmeans"
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
 
 
 def _choose(found, where, relative, is_link):

@@ -60,8 +60,14 @@ def build(name: str, folder: Path) -> Path:
 
 
 def grade_cli(submission: Path, out: Path):
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission), "--out",
-                           str(out)], capture_output=True, text=True, timeout=300)
+    """Grade through the command line; the result also carries the grader's pid."""
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(submission),
+                                "--out", str(out)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate(timeout=300)
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    done.pid = process.pid
+    return done
 
 
 class Listener:
@@ -111,10 +117,13 @@ def assert_gradescope_schema(results):
     assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-6
 
 
-def sandbox_processes() -> int:
+def sandbox_processes(grader_pid: int) -> int:
+    """Processes still running as one of the uids that grader process gave its workers."""
     from autograder.sandbox import SANDBOX_UIDS
 
-    return sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _uid(pid) in SANDBOX_UIDS)
+    first = (grader_pid * 97) % len(SANDBOX_UIDS)  # as autograder.sandbox numbers them
+    uids = {SANDBOX_UIDS[(first + k) % len(SANDBOX_UIDS)] for k in range(64)}
+    return sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _uid(pid) in uids)
 
 
 def _uid(pid):
@@ -156,7 +165,7 @@ def test_golden_submission(name, tmp_path):
     if listener:
         assert listener.connections == 0, "the sandbox reached the grader's loopback"
     if os.geteuid() == 0:
-        assert sandbox_processes() == 0, "sandbox processes outlived the grading"
+        assert sandbox_processes(done.pid) == 0, "sandbox processes outlived the grading"
     for test in results["tests"]:  # nothing a student reads reveals the reference's code
         assert "BEGIN SOLUTION" not in test["output"] and "_BLOCK_ENTRIES" not in test["output"]
 
@@ -176,7 +185,7 @@ def test_fallback_isolation_still_grades(name, tmp_path, monkeypatch):
     for function, wanted in header(GOLDEN / name)["expect"].items():
         expected = functions[function]["max_score"] if wanted == "full" else 0
         assert functions[function]["score"] == expected, (function, results["tests"])
-    assert sandbox_processes() == 0
+    assert sandbox_processes(done.pid) == 0
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback needs root")

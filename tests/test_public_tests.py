@@ -14,7 +14,8 @@ FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_ce
 
 def run_public(submission):
     env = dict(os.environ, KMEANS_SUBMISSION=str(submission))
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(PUBLIC)],
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rN",
+                           str(PUBLIC)],
                           capture_output=True, text=True, env=env, cwd=paths.ASSIGNMENT)
 
 
