@@ -118,6 +118,15 @@ def _release(args) -> int:
     return 0
 
 
+def _otter(args) -> int:
+    from .otter import write_tests
+
+    written = write_tests(args.out)
+    print(f"wrote {len(written)} otter test files to {args.out}; from the assignment folder run: "
+          f"otter check kmeans.py -t {Path(args.out).name}")
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -202,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--out", "-o", default="kmeans-assignment.zip",
                          help="the zip to write (default: kmeans-assignment.zip)")
     release.set_defaults(run=_release)
+
+    otter = commands.add_parser(
+        "otter", help="write the public tests as otter-grader test files",
+        description="Write one otter-grader test file (exception-based format) per graded "
+                    "function, each running the public tests, so that `otter check kmeans.py "
+                    "-t otter_tests` works in the assignment folder.")
+    otter.add_argument("--out", "-o", default=str(paths.ASSIGNMENT / "otter_tests"),
+                       help="the folder to write, inside the assignment folder "
+                            "(default: assignment/otter_tests)")
+    otter.set_defaults(run=_otter)
 
     check = commands.add_parser(
         "check", help="self-check: run the public tests on a kmeans.py through the grader",

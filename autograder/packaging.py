@@ -6,16 +6,17 @@ to build the image, then ``run_autograder`` for each submission (the student's f
 the root from AUTOGRADER_ROOT (default /autograder), so they can be tried in a folder.
 
 ``release``: exactly what students get: the stub, the public tests and their helpers, the
-instructions, the data (and the notebook when there is one). Never the reference, the hidden
-suites or the hidden images.
+instructions, the data, the notebook, and the public tests as otter-grader test files. Never the
+reference, the hidden suites or the hidden images.
 """
 
 import os
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
 
-from . import paths
+from . import otter, paths
 
 # What a student gets, relative to the project root.
 RELEASE_FILES = [
@@ -99,11 +100,13 @@ def build_release(out) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
-    with zipfile.ZipFile(temporary, "w") as archive:
+    with zipfile.ZipFile(temporary, "w") as archive, tempfile.TemporaryDirectory() as folder:
         for relative in RELEASE_FILES:
             path = paths.ROOT / relative
             if path.is_file():
                 _add(archive, path, f"kmeans-assignment/{relative}")
+        for path in otter.write_tests(Path(folder) / "otter_tests"):  # generated, never stored
+            _add(archive, path, f"kmeans-assignment/assignment/otter_tests/{path.name}")
     os.replace(temporary, out)
     return out
 
