@@ -60,6 +60,14 @@ class Collector:
                 "output": "", "visibility": visibility.args[0] if visibility else "visible",
                 "public": Path(str(item.fspath)) == PUBLIC_TESTS}
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """Mark failures raised by a check (pytest.fail), as opposed to errors of the grader."""
+        outcome = yield
+        report = outcome.get_result()
+        report.from_check = call.excinfo is not None and call.excinfo.errisinstance(
+            pytest.fail.Exception)
+
     def pytest_runtest_logreport(self, report):
         test = self.tests.get(report.nodeid)
         if test is None or (report.when != "call" and report.passed):
@@ -69,7 +77,7 @@ class Collector:
             test["score"] = test["max_score"]
             test["output"] = properties.get("message", "Passed.")
         elif report.failed:
-            failed_check = report.longrepr is not None and _is_check_failure(report)
+            failed_check = getattr(report, "from_check", False)
             fraction = float(properties.get("fraction", 0.0))
             test["score"] = round(test["max_score"] * fraction, 4)
             if failed_check:
@@ -81,12 +89,6 @@ class Collector:
                                   "the details.")
         elif report.skipped:
             test["output"] = "Skipped."
-
-
-def _is_check_failure(report) -> bool:
-    """True for a failure raised by a check (pytest.fail without traceback)."""
-    text = report.longreprtext
-    return not ("Traceback" in text or "\nE   " in text or text.lstrip().startswith("def "))
 
 
 def _message(report) -> str:

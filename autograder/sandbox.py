@@ -157,6 +157,10 @@ class StudentFault(Exception):
         self.student_message = student_message
 
 
+class StudentTimeout(StudentFault):
+    """A call did not finish within its wall-clock limit."""
+
+
 @dataclass
 class Reply:
     """One call's outcome, validated."""
@@ -287,7 +291,7 @@ class Worker:
         except (EOFError, BrokenPipeError, OSError, protocol.FrameError) as error:
             self._kill()
             if killed.is_set():
-                raise StudentFault(f"did not finish within {seconds:g} s while {doing} (an "
+                raise StudentTimeout(f"did not finish within {seconds:g} s while {doing} (an "
                                    f"endless loop, or far too slow?)") from None
             if isinstance(error, protocol.FrameError):
                 raise StudentFault(f"sent back {error} while {doing}") from None
@@ -350,7 +354,7 @@ class Worker:
             header, out = self._exchange(request, seconds, f"running {name}")
         except StudentFault as fault:
             self.stop()
-            if "did not finish" in fault.student_message:
+            if isinstance(fault, StudentTimeout):
                 self.timed_out[name] = (f"{fault.student_message}; it was stopped and not run "
                                         f"again for later checks")
             raise

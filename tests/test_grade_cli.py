@@ -50,3 +50,20 @@ def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
     stub = run("check")
     assert stub.returncode == 0
     assert stub.stdout.count("FAIL  ") == 11 and "is not implemented yet" in stub.stdout
+
+
+def test_a_fault_of_the_grader_is_never_blamed_on_the_student():
+    from autograder.grading import run_suites
+    from autograder.sandbox import GraderError
+
+    class BrokenSandbox:
+        def __getattr__(self, name):
+            def function(*args, **kwargs):
+                raise GraderError("the pipe to the worker broke")
+            return function
+
+    collector = run_suites(BrokenSandbox(), include_hidden=False)
+    assert len(collector.faults) == len(collector.tests) == 11
+    assert all("the pipe to the worker broke" in fault for fault in collector.faults)
+    for test in collector.tests.values():
+        assert test["score"] == 0 and "an error in the grader itself" in test["output"]
