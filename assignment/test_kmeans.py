@@ -106,7 +106,7 @@ def test_init_seed(student):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("K", [0, 11])
+@pytest.mark.parametrize("K", [0, 11], ids=["K=0, m=10", "K=11, m=10"])
 def test_init_bad_k(student, K):
     """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
     X = np.arange(20.0).reshape(10, 2)

@@ -85,10 +85,7 @@ def render(results: dict, student: str, artifacts: Path | None = None) -> str:
         f'<tr><td>{html.escape(f)}</td><td class="num">{s["score"]:g}</td>'
         f'<td class="num">{s["max_score"]:g}</td></tr>' for f, s in functions.items())
     tests = []
-    order = list(functions) or [t["name"].split(":")[0] for t in results["tests"]]
-    by_function = sorted(results["tests"], key=lambda t: order.index(t["name"].split(":")[0])
-                         if t["name"].split(":")[0] in order else len(order))
-    for test in by_function:
+    for test in results["tests"]:  # already grouped by function (grading._results)
         if test.get("visibility") == "hidden":
             continue
         passed = test["score"] >= test["max_score"]

@@ -207,3 +207,22 @@ def test_fallback_isolation_cannot_read_hidden_files(hidden, tmp_path, monkeypat
     assert done.returncode == 0, done.stderr
     first = json.loads((tmp_path / "results.json").read_text())["tests"][0]
     assert first["score"] == 0 and "PermissionError" in first["output"], first
+
+
+def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_pass():
+    """A check no wrong submission fails could be a check that cannot fail: each one is named
+    in some golden's `fails:` (which test_golden_submission then enforces), and every function
+    is graded full by at least three differently written correct submissions."""
+    from autograder.grading import check_names
+
+    specs = {name: header(GOLDEN / name) for name in FILES}
+    claimed = {check for spec in specs.values() for check in spec["fails"]}
+    checks = check_names()
+    unclaimed = [check for check in checks if check not in claimed]
+    assert not unclaimed, "no golden submission must fail these checks:\n" + "\n".join(unclaimed)
+    unknown = sorted(claimed - set(checks))
+    assert not unknown, "goldens name checks that do not exist (renamed?):\n" + "\n".join(unknown)
+    for function in FUNCTIONS:
+        full = [name for name, spec in specs.items() if spec["expect"].get(function) == "full"
+                and not spec["fails"] and name.startswith("correct_")]
+        assert len(full) >= 3, f"{function}: correct goldens graded full: {full}"

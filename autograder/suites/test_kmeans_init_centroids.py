@@ -79,7 +79,7 @@ def test_seed_controls_randomness(student):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("K", [0, 13], ids=["K=0", "K=m+1"])
+@pytest.mark.parametrize("K", [0, 13], ids=["K=0, m=12", "K=13, m=12"])
 def test_bad_k_raises_value_error(student, K):
     """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
     X = np.arange(24.0).reshape(12, 2)

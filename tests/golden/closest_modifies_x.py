@@ -2,6 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
 # fails: find_closest_centroids: X and centroids are not modified
+# fails: find_closest_centroids: X and centroids are not modified (50 points, K = 3)
 import numpy as np
 
 

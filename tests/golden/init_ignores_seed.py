@@ -2,6 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=<full
 # fails: kmeans_init_centroids: the same seed gives the same centroids, other seeds others
+# fails: kmeans_init_centroids: the same seed gives the same centroids
 import numpy as np
 
 

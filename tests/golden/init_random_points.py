@@ -2,6 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=<full
 # fails: kmeans_init_centroids: returns K different rows of X
+# fails: kmeans_init_centroids: returns K distinct rows of X
 import numpy as np
 
 

@@ -2,6 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=<full kmeans_init_centroids=full
 # fails: compute_centroid_means: a cluster with no points gets a row of NaN
+# fails: compute_centroid_means: an empty cluster between others gets a row of NaN (K = 4, n = 3)
 import numpy as np
 
 
