@@ -18,6 +18,7 @@ import io
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -34,6 +35,11 @@ SKIPPED_NAMES = {"__MACOSX", ".DS_Store", "Thumbs.db", "grades.csv"}
 MAX_CLASS_ZIP_BYTES = 2 << 30  # extracted size of a class zip
 MAX_MEMBER_BYTES = 200 << 20
 SUBMISSION_SECONDS = 900  # a whole submission's grading, a backstop behind the per-call limits
+BATCH_PID = "KMEANS_BATCH_PID"  # set for the grader processes a batch starts
+# How a grader process ends when it is interrupted: its own exit status, or the signal.
+INTERRUPTED = {130, -signal.SIGINT, -signal.SIGTERM}
+_RUNNING = set()  # the grader processes running now, stopped if the batch is interrupted
+_RUNNING_LOCK = threading.Lock()
 
 
 class BatchError(Exception):
@@ -130,19 +136,48 @@ def grade_one(entry: Entry, outdir: Path) -> Outcome:
     results_path = folder / "results.json"
     command = [sys.executable, "-m", "autograder", "grade", str(entry.path), "--out",
                str(results_path), "--artifacts", str(folder / ".artifacts")]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True,
-                              timeout=SUBMISSION_SECONDS, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return Outcome(entry.student, "grader timeout", 0, 0,
-                       f"grading took longer than {SUBMISSION_SECONDS} s; not recorded")
-    if done.returncode != 0:
-        (folder / "grader-error.txt").write_text(done.stderr[-20000:], encoding="utf-8")
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          stdin=subprocess.DEVNULL,
+                          env={**os.environ, BATCH_PID: str(os.getpid())}) as process:
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            _, stderr = process.communicate(timeout=SUBMISSION_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return Outcome(entry.student, "grader timeout", 0, 0,
+                           f"grading took longer than {SUBMISSION_SECONDS} s; not recorded")
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+    if process.returncode in INTERRUPTED:
+        return Outcome(entry.student, "interrupted", 0, 0, "interrupted; not recorded")
+    if process.returncode != 0:
+        (folder / "grader-error.txt").write_text(stderr[-20000:], encoding="utf-8")
         return Outcome(entry.student, "grader error", 0, 0,
                        f"the grader failed on this submission; see {folder / 'grader-error.txt'}")
     results = load_results(results_path)
     feedback.write(results, entry.student, folder / "feedback.html", folder / ".artifacts")
     return outcome_of(entry.student, results)
+
+
+def stop_with_batch() -> None:
+    """In a grader process a batch started: stop when the batch stops, even if it is killed.
+
+    The kernel sends SIGTERM when the batch dies; SIGTERM is turned into KeyboardInterrupt so
+    the grader's cleanup (its sandbox and temporary folders) runs. No results are written, and
+    the batch, run again, grades the submission from the start.
+    """
+    parent = os.environ.get(BATCH_PID)
+    if not parent:
+        return
+    from .sandbox import die_with_parent
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    die_with_parent(signal.SIGTERM)
+    if str(os.getppid()) != parent:  # the batch died before the line above took effect
+        raise KeyboardInterrupt
 
 
 def load_results(path: Path) -> dict:
@@ -179,6 +214,10 @@ class Progress:
                 self.stream.write(f"[{text}]\n")
             self.stream.flush()
 
+    def interrupted(self):
+        if self.tty:
+            self.stream.write("\n")  # end the bar's line
+
 
 def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
         progress_stream=sys.stderr):
@@ -198,13 +237,24 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
                                        f"again)" if already else "") + "\n")
     if todo:
         progress = Progress(len(todo), progress_stream)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        try:
             futures = [pool.submit(grade_one, entry, outdir) for entry in todo]
             for future in concurrent.futures.as_completed(futures):
                 outcome = future.result()
                 if outcome.status in ("grader error", "grader timeout"):
                     failures[outcome.student] = outcome
                 progress.update(outcome)
+        except KeyboardInterrupt:
+            # Stop now: nothing new starts, and the running graders clean up and exit. What
+            # was graded stays graded; running the command again grades the rest.
+            with _RUNNING_LOCK:
+                for process in _RUNNING:
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            progress.interrupted()
+            raise
+        pool.shutdown()
     outcomes = []
     for entry in entries:
         folder = outdir / entry.student

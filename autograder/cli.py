@@ -47,10 +47,14 @@ def _compress(args) -> int:
 
 
 def _grade(args) -> int:
+    from .batch import stop_with_batch
     from .grading import GraderFault, grade, print_fault, summary_table, write_results
 
     try:
+        stop_with_batch()
         results = grade(args.path, artifacts=args.artifacts)
+    except KeyboardInterrupt:
+        return _fail("interrupted: no results were written", 130)
     except GraderFault as fault:
         print_fault(fault)
         return _fail("the grader itself failed (details above); no results were written")
@@ -92,6 +96,9 @@ def _batch(args) -> int:
         outcomes, rates = batch.run(args.submissions, args.out, args.jobs, args.regrade)
     except batch.BatchError as error:
         return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail(f"interrupted: the submissions graded so far are kept in {args.out}; run "
+                     f"the same command again to grade the rest", 130)
     out = Path(args.out)
     print("\n".join(batch.summary_lines(outcomes, rates)))
     print(f"gradebook  {out / 'grades.csv'}")
@@ -127,9 +134,9 @@ def _otter(args) -> int:
     return 0
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return 2
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:

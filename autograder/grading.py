@@ -112,6 +112,8 @@ def run_suites(student, include_hidden: bool = True, collect_only: bool = False)
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         code = pytest.main(args, plugins=[collector])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GraderFault(f"pytest could not run the suites (exit {code}):\n{sink.getvalue()}")
     return collector

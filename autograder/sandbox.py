@@ -110,11 +110,14 @@ def protect_hidden_files() -> None:
                 path.chmod(path.stat().st_mode & ~0o007)
 
 
-def _die_with_parent() -> None:
-    """In the worker before exec (fallback isolation): die when the grader dies."""
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send this process ``sig`` when its parent dies (Linux).
+
+    Called in the worker before exec (fallback isolation), and by a grader a batch started.
+    """
     import ctypes
 
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
 
 
 def _bwrap_namespaces() -> list[str]:
@@ -261,7 +264,7 @@ class Worker:
             self._command(json.dumps(settings)), stdin=subprocess.DEVNULL,
             stdout=self._stderr, stderr=self._stderr, pass_fds=(requests_r, replies_w),
             start_new_session=True, env=self._environment(), cwd="/",
-            preexec_fn=None if self.isolation.strong else _die_with_parent)
+            preexec_fn=None if self.isolation.strong else die_with_parent)
         os.close(requests_r)
         os.close(replies_w)
         self._requests, self._replies = requests_w, replies_r

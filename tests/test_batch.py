@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 
 import pytest
@@ -76,6 +77,53 @@ def test_resume_grades_only_what_is_missing_and_regrade_is_identical(graded, cla
     batch.run(class_zip, out, jobs=2, regrade=True, progress_stream=open(os.devnull, "w"))
     assert (out / "amy" / "results.json").stat().st_mtime_ns != mtime  # really graded again
     assert {s: (out / s / "results.json").read_bytes() for s in CLASS} == before
+
+
+def graders_of(batch_pid: int) -> list[int]:
+    """The grader processes a batch started that are still running."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if f"{batch.BATCH_PID}={batch_pid}".encode() in environ:
+            found.append(int(pid))
+    return found
+
+
+def test_a_killed_batch_stops_its_graders_and_resumes_with_nothing_lost(graded, tmp_path):
+    """Killed (SIGKILL) while a slow submission is being graded: its grader stops too, at once,
+    and the same command then grades what is missing."""
+    submissions, out = tmp_path / "class", tmp_path / "out"
+    for student, golden in {"amy": "correct_broadcast.py", "zed": "hang_init.py"}.items():
+        (tmp_path / student).mkdir()
+        submissions.mkdir(exist_ok=True)
+        build(golden, tmp_path / student).rename(submissions / f"{student}.py")
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "batch", str(submissions),
+                                "--out", str(out), "--jobs", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / "amy" / "results.json").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert graders_of(process.pid), "zed's grading (over 20 s) should still be running"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while graders_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert graders_of(process.pid) == [], "grader processes outlived the killed batch"
+    assert not (out / "zed" / "results.json").exists()
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(submissions),
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "grading 1 of 2 submissions" in done.stderr
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    assert rows["amy"]["total"] == rows["amy"]["max_total"] and rows["zed"]["status"] == "timed out"
+    reference, _ = graded
+    assert ((out / "amy" / "results.json").read_bytes()
+            == (reference / "amy" / "results.json").read_bytes())
+    assert (out / "amy" / "feedback.html").is_file() and (out / "zed" / "feedback.html").is_file()
 
 
 def test_batch_user_mistakes(tmp_path):
