@@ -245,3 +245,5 @@ def main(argv=None) -> int:
         return args.run(args)
     except paths.ProjectFilesMissing as error:
         return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)

@@ -67,16 +67,24 @@ def _read_capped(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
 
 
 def _bytes_from_folder(folder: Path) -> bytes:
-    found, notebooks = [], []
+    found, notebooks, zips, others = [], [], [], []
     for parent, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_PARTS)
         if FILENAME in files:
             found.append(Path(parent) / FILENAME)
         notebooks += [Path(parent) / f for f in sorted(files) if f.endswith(".ipynb")]
+        zips += [Path(parent) / f for f in sorted(files) if f.lower().endswith(".zip")]
+        others += [Path(parent) / f for f in sorted(files)]
     relative, is_link = (lambda p: p.relative_to(folder)), (lambda p: p.is_symlink())
     if not found and notebooks:
         chosen = _choose_notebook(notebooks, folder.name, relative, is_link)
         return notebook_source(_read_capped(chosen, MAX_NOTEBOOK_BYTES), chosen.name)
+    if not found and len(zips) == 1 and not is_link(zips[0]):
+        return _bytes_from_zip(zips[0])  # a folder holding the uploaded zip, as Moodle exports
+    if not found and others:
+        names = ", ".join(str(relative(f)) for f in others[:5]) + (", ..." if others[5:] else "")
+        raise SubmissionError(f"there is no {FILENAME} in {folder.name} (it holds {names}): "
+                              f"submit a file named {FILENAME}.")
     return _read_capped(_choose(found, folder.name, relative, is_link))
 
 

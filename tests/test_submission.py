@@ -29,6 +29,26 @@ def test_file_folder_and_nested_folder(tmp_path):
     assert staged(tmp_path / "b", tmp_path / "3") == CODE
 
 
+def test_a_folder_holding_the_uploaded_zip_is_graded_from_the_zip(tmp_path):
+    """As Moodle exports a class: a folder per student with the file they uploaded."""
+    folder = tmp_path / "Ada Lovelace_123_assignsubmission_file_"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "my work.zip", "w") as z:
+        z.writestr("work/kmeans.py", CODE)
+    assert staged(folder, tmp_path / "out") == CODE
+
+
+def test_a_folder_without_kmeans_py_says_what_it_holds(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "kmeans (1).py").write_bytes(CODE)
+    (folder / "notes.txt").write_text("hi")
+    with pytest.raises(SubmissionError, match=r"there is no kmeans.py in sub \(it holds "
+                                              r"kmeans \(1\).py, notes.txt\): submit a file "
+                                              r"named kmeans.py."):
+        stage(folder, tmp_path / "staged")
+
+
 def test_zip_is_read_without_extracting_and_traversal_names_do_nothing(tmp_path):
     archive = tmp_path / "sub.zip"
     with zipfile.ZipFile(archive, "w") as z:
