@@ -30,6 +30,9 @@ def test_public_tests_fail_kindly_on_the_stub():
     assert done.returncode == 1
     assert re.search(r"\b11 failed\b", done.stdout), done.stdout
     assert done.stdout.count("is not implemented yet: write your code in kmeans.py") == 11
+    # Each failure is headed by the sentence naming its check (the test's docstring).
+    assert ("Checked: find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]\n"
+            "find_closest_centroids is not implemented yet") in done.stdout
     assert "Traceback" not in done.stdout and "During handling" not in done.stdout
     assert "raise NotImplementedError(" not in done.stdout  # no source listing
 
