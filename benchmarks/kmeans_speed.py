@@ -27,13 +27,22 @@ ITERS = 10
 LOOP_SAMPLE = 3000  # pixels the loop implementation is timed on
 
 
-IMAGES = ("bundled photo 256x300", "synthetic 4000x3000 (12 MP)")
+IMAGES = ("bundled photo 256x300", "synthetic 4000x3000 (12 MP)",
+          "all colours distinct 2048x2048")
 
 
 def load_image(name: str) -> np.ndarray:
-    """One benchmark image, built only when asked for (so peak memory stays the run's own)."""
+    """One benchmark image, built only when asked for (so peak memory stays the run's own).
+
+    The last is the reference's worst case: every pixel a different colour, so K-means on the
+    distinct colours weighted by their counts has as many rows as the image has pixels.
+    """
     from PIL import Image
 
+    if name == IMAGES[2]:
+        codes = np.random.default_rng(0).choice(1 << 24, 2048 * 2048, replace=False)
+        rgb = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1)
+        return rgb.astype(np.uint8).reshape(2048, 2048, 3)
     with Image.open(ROOT / "data" / "grace_hopper.png") as im:
         if name == IMAGES[0]:
             return np.asarray(im.convert("RGB"))
