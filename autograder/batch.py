@@ -59,8 +59,9 @@ def student_id(name: str) -> str:
     return safe[:100]
 
 
-def find_entries(submissions: Path, workdir: Path) -> list[Entry]:
-    """One entry per student: the files, folders and zips directly inside ``submissions``."""
+def find_entries(submissions: Path, workdir: Path, outdir: Path | None = None) -> list[Entry]:
+    """One entry per student: the files, folders and zips directly inside ``submissions``
+    (``outdir``, the batch's own output, is not one, even when it is kept among them)."""
     submissions = Path(submissions)
     if not submissions.exists():
         raise BatchError(f"{submissions} does not exist")
@@ -78,7 +79,8 @@ def find_entries(submissions: Path, workdir: Path) -> list[Entry]:
             submissions = children[0]
     entries, seen = [], set()
     for child in sorted(submissions.iterdir()):
-        if child.name in SKIPPED_NAMES or child.name.startswith(".") or child.is_symlink():
+        if (child.name in SKIPPED_NAMES or child.name.startswith(".") or child.is_symlink()
+                or (outdir is not None and child.resolve() == Path(outdir).resolve())):
             continue
         student = student_id(child.name)
         unique, n = student, 2
@@ -226,8 +228,10 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
     Returns the outcome of every submission and the pass rate of every check.
     """
     outdir = Path(outdir)
+    if Path(submissions).exists() and Path(submissions).resolve() == outdir.resolve():
+        raise BatchError("--out must be a folder of its own, not the submissions folder")
     outdir.mkdir(parents=True, exist_ok=True)
-    entries = find_entries(Path(submissions), outdir / ".work")
+    entries = find_entries(Path(submissions), outdir / ".work", outdir)
     todo = [e for e in entries if regrade or not (outdir / e.student / "results.json").is_file()]
     jobs = max(1, jobs or os.cpu_count() or 1)
     failures = {}

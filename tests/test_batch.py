@@ -126,6 +126,17 @@ def test_a_killed_batch_stops_its_graders_and_resumes_with_nothing_lost(graded, 
     assert (out / "amy" / "feedback.html").is_file() and (out / "zed" / "feedback.html").is_file()
 
 
+def test_an_outdir_kept_among_the_submissions_is_not_a_student(tmp_path):
+    submissions = tmp_path / "class"
+    (submissions / "amy").mkdir(parents=True)
+    build("correct_broadcast.py", submissions / "amy")
+    out = submissions / "graded"
+    outcomes, _ = batch.run(submissions, out, jobs=1, progress_stream=open(os.devnull, "w"))
+    assert [o.student for o in outcomes] == ["amy"]
+    outcomes, _ = batch.run(submissions, out, jobs=1, progress_stream=open(os.devnull, "w"))
+    assert [o.student for o in outcomes] == ["amy"]  # nor on the second run, when it is full
+
+
 def test_batch_user_mistakes(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(tmp_path / "nope"),
                            "--out", str(tmp_path / "out")], capture_output=True, text=True)
@@ -133,5 +144,7 @@ def test_batch_user_mistakes(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(batch.BatchError, match="there are no submissions"):
         batch.run(tmp_path / "empty", tmp_path / "out")
+    with pytest.raises(batch.BatchError, match="--out must be a folder of its own"):
+        batch.run(tmp_path / "empty", tmp_path / "empty")
     assert batch.student_id("Smith, John_1234_kmeans.py") == "Smith_John_1234_kmeans"
     assert batch.student_id("../..") == "submission"
