@@ -202,6 +202,10 @@ def _results(tests, isolation: Isolation, worker: Worker | None = None, status="
     if worker and worker.timed_out:
         status = "timed out"
         lines.append("Some functions did not finish in time: " + ", ".join(sorted(worker.timed_out)))
+    if worker and worker.out_of_time:
+        status = "timed out"
+        lines.append(f"The submission used up its {worker.limits.total_seconds:g} s of grading "
+                     f"time: the checks after that were not run and score 0.")
     return {
         "score": round(sum(t["score"] for t in tests), 4),
         "output": "\n".join(lines),

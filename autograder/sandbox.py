@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class Limits:
     scratch_bytes: int = 64 << 20
     load_seconds: float = 20.0
     call_seconds: float = 10.0
+    total_seconds: float = 240.0  # all of one submission's calls: later ones are not made
     reply_bytes: int = 256 << 20
 
     def rlimits(self) -> dict:
@@ -186,6 +188,8 @@ class Worker:
         self.load_error = None  # a message, if the submission does not load
         self.load_output = ""
         self.timed_out = {}  # function name -> message, never called again
+        self.used_seconds = 0.0  # wall-clock time of all calls so far (restarts included)
+        self.out_of_time = False  # True once total_seconds ran out: no call is made after
         self.restarts = 0
         self.uid = SANDBOX_UIDS[next(_next_uid) % len(SANDBOX_UIDS)] if os.geteuid() == 0 else None
         # The worker's own files: its code, and (without bubblewrap) the submission and a
@@ -343,6 +347,19 @@ class Worker:
         """Call the submission's ``name`` in the worker and return its validated reply."""
         if name in self.timed_out:
             raise StudentFault(self.timed_out[name])
+        if self.used_seconds >= self.limits.total_seconds:
+            self.out_of_time = True
+            raise StudentFault(
+                f"was not run: the functions of kmeans.py took {self.used_seconds:.0f} s in all, "
+                f"and a submission gets {self.limits.total_seconds:g} s, so the remaining checks "
+                f"were skipped (is something far too slow?)")
+        started = time.monotonic()
+        try:
+            return self._call(name, args, kwargs, seconds)
+        finally:
+            self.used_seconds += time.monotonic() - started
+
+    def _call(self, name: str, args: tuple, kwargs: dict, seconds: float | None) -> Reply:
         if self.process is None or self.process.poll() is not None:
             if self.process is not None:
                 self.restarts += 1

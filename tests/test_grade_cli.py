@@ -67,3 +67,33 @@ def test_a_fault_of_the_grader_is_never_blamed_on_the_student():
     assert all("the pipe to the worker broke" in fault for fault in collector.faults)
     for test in collector.tests.values():
         assert test["score"] == 0 and "an error in the grader itself" in test["output"]
+
+
+def test_a_slow_submission_is_stopped_by_its_total_time_budget(tmp_path):
+    """No call times out, but together they would take very long: the budget ends them."""
+    import time
+
+    from autograder.grading import grade
+    from autograder.sandbox import Limits
+
+    slow = tmp_path / "kmeans.py"
+    slow.write_bytes(paths.SOLUTION.read_bytes() + b"""
+
+import time as _time
+
+for _name in ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
+              "compress_image"):
+    def _slow(*args, _inner=globals()[_name], **kwargs):
+        _time.sleep(0.4)
+        return _inner(*args, **kwargs)
+    globals()[_name] = _slow
+""")
+    started = time.monotonic()
+    results = grade(slow, limits=Limits(total_seconds=3))
+    assert time.monotonic() - started < 60
+    assert results["extra_data"]["status"] == "timed out"
+    assert "used up its 3 s of grading time" in results["output"]
+    skipped = [t for t in results["tests"] if "a submission gets 3 s" in t["output"]]
+    passed = [t for t in results["tests"] if t["score"] == t["max_score"]]
+    assert skipped and passed and all(t["score"] == 0 for t in skipped)
+    assert skipped[0]["output"].startswith(skipped[0]["name"].split(":")[0] + " was not run: ")
