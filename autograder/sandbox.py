@@ -272,7 +272,7 @@ class Worker:
         os.close(requests_r)
         os.close(replies_w)
         self._requests, self._replies = requests_w, replies_r
-        header, _ = self._exchange(None, self.limits.load_seconds, "loading kmeans.py")
+        header, _ = self._exchange(None, self.limits.load_seconds, " while loading")
         self.load_output = header.get("output", "")
         if header.get("ok"):
             self.functions = set(header["functions"])
@@ -280,8 +280,12 @@ class Worker:
             self.load_error = _load_message(header["error"])
             self.functions = set()
 
-    def _exchange(self, request, seconds: float, doing: str):
-        """Send a request (None: only wait for the greeting); return the reply frame."""
+    def _exchange(self, request, seconds: float, doing: str = ""):
+        """Send a request (None: only wait for the greeting); return the reply frame.
+
+        ``doing`` ends the messages of what went wrong, after the name of what failed
+        (``kmeans.py`` or the function): " while loading", or nothing for a call.
+        """
         killed = threading.Event()
 
         def kill():
@@ -296,14 +300,19 @@ class Worker:
                 protocol.write_frame(self._requests, header, arrays)
             return protocol.read_frame(self._replies, self.limits.reply_bytes)
         except (EOFError, BrokenPipeError, OSError, protocol.FrameError) as error:
+            timer.cancel()
+            if not killed.is_set() and not isinstance(error, protocol.FrameError):
+                try:  # the worker ended by itself: let its exit status arrive before any kill
+                    self.process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
             self._kill()
             if killed.is_set():
-                raise StudentTimeout(f"did not finish within {seconds:g} s while {doing} (an "
-                                   f"endless loop, or far too slow?)") from None
+                raise StudentTimeout(f"did not finish within {seconds:g} s{doing} (an endless "
+                                     f"loop, or far too slow?)") from None
             if isinstance(error, protocol.FrameError):
-                raise StudentFault(f"sent back {error} while {doing}") from None
-            raise StudentFault(f"stopped the worker process while {doing} "
-                               f"({self._death()})") from None
+                raise StudentFault(f"sent back {error}{doing}") from None
+            raise StudentFault(f"stopped the process it ran in{doing} ({self._death()})") from None
         finally:
             timer.cancel()
 
@@ -311,12 +320,15 @@ class Worker:
         code = self.process.wait() if self.process else None
         if code is None:
             return "it stopped"
-        if code < 0:
-            name = signal.Signals(-code).name
+        # A signal's death shows as -signal, or under bubblewrap as 128 + signal.
+        number = -code if code < 0 else code - 128 if self.isolation.strong and code > 128 else 0
+        if number in set(signal.Signals):
+            name = signal.Signals(number).name
             why = {"SIGSEGV": "a crash in native code", "SIGKILL": "killed: out of memory or "
-                   "time?", "SIGXCPU": "CPU time limit", "SIGXFSZ": "it wrote too large a file"}
+                   "time?", "SIGXCPU": "CPU time limit", "SIGXFSZ": "it wrote too large a file",
+                   "SIGABRT": "a crash in native code"}
             return f"it died from {name}: {why.get(name, 'a signal')}"
-        return f"it exited with status {code}: os._exit() or running out of memory?"
+        return f"it exited with status {code}: does kmeans.py call os._exit()?"
 
     def _kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -371,7 +383,7 @@ class Worker:
         request = ({"call": name, "args": encoded_args, "kwargs": encoded_kwargs}, arrays)
         seconds = seconds or self.limits.call_seconds
         try:
-            header, out = self._exchange(request, seconds, f"running {name}")
+            header, out = self._exchange(request, seconds)
         except StudentFault as fault:
             self.stop()
             if isinstance(fault, StudentTimeout):
@@ -454,7 +466,8 @@ def _load_message(error: dict) -> str:
     where = f"line {line}: " if line else ""
     if name == "ModuleNotFoundError":
         return (f"kmeans.py could not be loaded ({where}{name}: {message}). Only numpy, "
-                f"matplotlib, pillow and the standard library are available to submissions.")
+                f"matplotlib, pillow and the standard library are available to submissions, "
+                f"and only kmeans.py is graded: put any helper code in kmeans.py itself.")
     if name == "SystemExit":
         return f"kmeans.py called sys.exit() or exit() while loading ({where.rstrip(': ')})."
     return f"kmeans.py could not be loaded ({where}{name}: {message})."

@@ -8,6 +8,7 @@ Each file in tests/golden/ says in its header what it is and what it must score:
     # expect: find_closest_centroids=full compute_centroid_means=0 ...   (full, 0, <full)
     # fails: <test name>             this check must be among those that fail
     # status: unreadable             the results' status
+    # says: <text>                   a message the student must be shown (in some output)
 
 Unless standalone, a golden is graded as the student stub followed by its base and itself, the
 way a student's file is the stub with functions filled in: a later definition replaces an
@@ -31,7 +32,8 @@ FILES = sorted(p.name for p in GOLDEN.glob("*.py"))
 
 
 def header(path: Path) -> dict:
-    spec = {"expect": {}, "fails": [], "base": None, "standalone": False, "status": "graded"}
+    spec = {"expect": {}, "fails": [], "says": [], "base": None, "standalone": False,
+            "status": "graded"}
     for raw in path.read_bytes().decode("utf-8", "replace").splitlines():
         if not raw.startswith("# "):
             break
@@ -39,8 +41,8 @@ def header(path: Path) -> dict:
         key, value = key.strip(), value.strip()
         if key == "expect":
             spec["expect"] = dict(item.split("=") for item in value.split())
-        elif key == "fails":
-            spec["fails"].append(value)
+        elif key in ("fails", "says"):
+            spec[key].append(value)
         elif key in ("base", "status"):
             spec[key] = value
         elif key == "standalone":
@@ -162,6 +164,9 @@ def test_golden_submission(name, tmp_path):
     for name_of_check in spec["fails"]:
         assert name_of_check in failed, f"'{name_of_check}' should fail; failed: {sorted(failed)}"
     assert results["extra_data"]["status"] == spec["status"]
+    shown = "\n".join([results["output"]] + [t["output"] for t in results["tests"]])
+    for message in spec["says"]:
+        assert message in shown, f"the student should be told '{message}'"
     if listener:
         assert listener.connections == 0, "the sandbox reached the grader's loopback"
     if os.geteuid() == 0:

@@ -2,6 +2,8 @@
 # standalone
 # expect: find_closest_centroids=0 compute_centroid_means=0 kmeans_init_centroids=0 compress_image=0
 # status: unreadable
+# says: No module named 'my_kmeans_helpers'
+# says: put any helper code in kmeans.py itself
 import numpy as np
 from my_kmeans_helpers import nearest
 
