@@ -3,9 +3,12 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -46,16 +49,24 @@ def test_release_public_tests_run_on_their_own(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def gradescope_root(tmp_path_factory):
-    """Gradescope's layout in a folder: the zip unpacked in source/, setup.sh run once."""
-    root = tmp_path_factory.mktemp("autograder")
-    archive = packaging.build_gradescope(root / "autograder.zip")
-    packaging.unzip_with_modes(archive, root / "source")
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root))
-    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+def gradescope_root():
+    """Gradescope's layout in a folder: the zip unpacked in source/, setup.sh run once.
+
+    Like /autograder, and unlike pytest's own temporary folders (0700), every user may walk
+    into it: what keeps student code out of the hidden files must be the grader's doing.
+    """
+    root = Path(tempfile.mkdtemp(prefix="autograder-"))
+    try:
+        root.chmod(0o755)
+        archive = packaging.build_gradescope(root / "autograder.zip")
+        packaging.unzip_with_modes(archive, root / "source")
+        env = dict(os.environ, AUTOGRADER_ROOT=str(root))
+        done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("golden, expected", [("correct_loops.py", "full"),
@@ -85,3 +96,37 @@ def test_gradescope_scripts_grade_a_submission(gradescope_root, golden, expected
         assert 0 < results["score"] < total
     else:
         assert results["score"] == 0
+
+
+@pytest.mark.parametrize("sandbox", ["auto", "fallback"])
+def test_gradescope_hidden_material_is_unreadable_to_student_code(gradescope_root, sandbox):
+    """In Gradescope's layout, under bubblewrap or (as in a container without it) the fallback,
+    the reference, the hidden tests and the hidden images cannot be opened by a submission."""
+    if sandbox == "fallback" and os.geteuid() != 0:
+        pytest.skip("the unprivileged-user fallback needs root")
+    root = gradescope_root
+    hidden = {"find_closest_centroids": "solutions/kmeans.py",
+              "compute_centroid_means": "autograder/suites/conftest.py",
+              "kmeans_init_centroids": "autograder/hidden_data/hidden_china.png"}
+    submission = root / "submission"
+    if submission.exists():
+        for path in submission.iterdir():
+            path.unlink()
+    submission.mkdir(exist_ok=True)
+    (submission / "kmeans.py").write_text("".join(
+        f"def {function}(*args):\n"
+        f"    open({str(root / 'source' / relative)!r}, 'rb').read()\n"
+        f"    raise AssertionError('read the hidden file {relative}')\n\n"
+        for function, relative in hidden.items()))
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")],
+                          env=dict(os.environ, AUTOGRADER_ROOT=str(root), KMEANS_SANDBOX=sandbox),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["extra_data"]["isolation"] == ("unprivileged-user" if sandbox == "fallback"
+                                                  else "bubblewrap")
+    for function in hidden:
+        first = next(t for t in results["tests"] if t["name"].startswith(function))
+        assert first["score"] == 0
+        assert "PermissionError" in first["output"] or "FileNotFoundError" in first["output"], \
+            first["output"]
