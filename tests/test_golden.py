@@ -206,12 +206,16 @@ def test_fallback_isolation_cannot_read_hidden_files(hidden, tmp_path, monkeypat
     submission.write_text(
         "import numpy as np\n\n"
         "def find_closest_centroids(X, centroids):\n"
-        f"    open({str(paths.ROOT / hidden)!r}, 'rb').read()\n"
+        f"    open({str(paths.ROOT / 'README.md')!r}, 'rb').read()  # readable, so the\n"
+        f"    open({str(paths.ROOT / hidden)!r}, 'rb').read()  # protection stops this\n"
         "    return np.zeros(len(X), dtype=int)\n")
     done = grade_cli(submission, tmp_path / "results.json")
     assert done.returncode == 0, done.stderr
     first = json.loads((tmp_path / "results.json").read_text())["tests"][0]
     assert first["score"] == 0 and "PermissionError" in first["output"], first
+    walkable = all(folder.stat().st_mode & 0o001 for folder in [paths.ROOT, *paths.ROOT.parents])
+    if walkable:  # then README.md was read, and it is the protection that refused the hidden file
+        assert "(kmeans.py line 5)" in first["output"], first
 
 
 def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_pass():
