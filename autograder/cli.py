@@ -29,6 +29,18 @@ def _stub(args) -> int:
     return 0
 
 
+def _output_folder(folder: Path) -> str | None:
+    """Make sure ``folder`` exists for the command's output; the reason if it cannot."""
+    existing = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder for the output"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create the output folder {folder}: {error.strerror}"
+    return None
+
+
 def _compress(args) -> int:
     from .compress import compress_photo
     from .imaging import ImageError
@@ -38,10 +50,14 @@ def _compress(args) -> int:
     compare = None
     if args.compare:
         compare = out.with_name(f"{out.stem}-compare.png")
+    if problem := _output_folder(out.parent):
+        return _fail(problem)
     try:
         report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed)
     except (ImageError, ValueError) as error:
         return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot write {error.filename or out}: {error.strerror}")
     print("\n".join(report.lines()))
     return 0
 
@@ -50,6 +66,8 @@ def _grade(args) -> int:
     from .batch import stop_with_batch
     from .grading import GraderFault, grade, print_fault, summary_table, write_results
 
+    if problem := _output_folder(Path(args.out).parent):
+        return _fail(problem)
     try:
         stop_with_batch()
         results = grade(args.path, artifacts=args.artifacts)
@@ -58,7 +76,10 @@ def _grade(args) -> int:
     except GraderFault as fault:
         print_fault(fault)
         return _fail("the grader itself failed (details above); no results were written")
-    write_results(results, args.out)
+    try:
+        write_results(results, args.out)
+    except OSError as error:
+        return _fail(f"cannot write {args.out}: {error.strerror}")
     print(summary_table(results))
     print(results["output"])
     print(f"wrote {args.out}")
@@ -92,6 +113,8 @@ def _batch(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         return _fail(f"--jobs must be 1 or more, got {args.jobs}")
+    if problem := _output_folder(Path(args.out)):
+        return _fail(problem)
     try:
         outcomes, rates = batch.run(args.submissions, args.out, args.jobs, args.regrade)
     except batch.BatchError as error:

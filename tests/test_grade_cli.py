@@ -97,3 +97,14 @@ for _name in ("find_closest_centroids", "compute_centroid_means", "kmeans_init_c
     passed = [t for t in results["tests"] if t["score"] == t["max_score"]]
     assert skipped and passed and all(t["score"] == 0 for t in skipped)
     assert skipped[0]["output"].startswith(skipped[0]["name"].split(":")[0] + " was not run: ")
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for args in (["grade", str(paths.SOLUTION), "--out", str(blocker / "results.json")],
+                 ["batch", str(tmp_path), "--out", str(blocker / "out")],
+                 ["compress", "--colors", "4", "--out", str(blocker / "x.png")]):
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr == f"error: {blocker} is a file, not a folder for the output\n", args
