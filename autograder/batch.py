@@ -63,8 +63,6 @@ def find_entries(submissions: Path, workdir: Path, outdir: Path | None = None) -
     """One entry per student: the files, folders and zips directly inside ``submissions``
     (``outdir``, the batch's own output, is not one, even when it is kept among them)."""
     submissions = Path(submissions)
-    if not submissions.exists():
-        raise BatchError(f"{submissions} does not exist")
     if submissions.is_file():
         if not zipfile.is_zipfile(submissions):
             raise BatchError(f"{submissions} is neither a folder nor a zip of submissions")
@@ -228,7 +226,9 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
     Returns the outcome of every submission and the pass rate of every check.
     """
     outdir = Path(outdir)
-    if Path(submissions).exists() and Path(submissions).resolve() == outdir.resolve():
+    if not Path(submissions).exists():
+        raise BatchError(f"{submissions} does not exist")
+    if Path(submissions).resolve() == outdir.resolve():
         raise BatchError("--out must be a folder of its own, not the submissions folder")
     outdir.mkdir(parents=True, exist_ok=True)
     entries = find_entries(Path(submissions), outdir / ".work", outdir)

@@ -1,6 +1,7 @@
 """The command line: one subcommand per job, each a thin layer over a library function."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,14 +31,12 @@ def _stub(args) -> int:
 
 
 def _output_folder(folder: Path) -> str | None:
-    """Make sure ``folder`` exists for the command's output; the reason if it cannot."""
+    """Why the command's output cannot go into ``folder`` (made later if missing), or None."""
     existing = next(p for p in [folder.absolute(), *folder.absolute().parents] if p.exists())
     if not existing.is_dir():
         return f"{existing} is a file, not a folder for the output"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return f"cannot create the output folder {folder}: {error.strerror}"
+    if not os.access(existing, os.W_OK):
+        return f"cannot write into {existing}: permission denied"
     return None
 
 
@@ -50,8 +49,6 @@ def _compress(args) -> int:
     compare = None
     if args.compare:
         compare = out.with_name(f"{out.stem}-compare.png")
-    if problem := _output_folder(out.parent):
-        return _fail(problem)
     try:
         report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed)
     except (ImageError, ValueError) as error:
@@ -66,8 +63,6 @@ def _grade(args) -> int:
     from .batch import stop_with_batch
     from .grading import GraderFault, grade, print_fault, summary_table, write_results
 
-    if problem := _output_folder(Path(args.out).parent):
-        return _fail(problem)
     try:
         stop_with_batch()
         results = grade(args.path, artifacts=args.artifacts)
@@ -113,8 +108,6 @@ def _batch(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         return _fail(f"--jobs must be 1 or more, got {args.jobs}")
-    if problem := _output_folder(Path(args.out)):
-        return _fail(problem)
     try:
         outcomes, rates = batch.run(args.submissions, args.out, args.jobs, args.regrade)
     except batch.BatchError as error:
@@ -194,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="K-means iterations (default: 10)")
     compress.add_argument("--seed", type=int, default=0,
                           help="random seed for the initial centroids (default: 0)")
-    compress.set_defaults(run=_compress)
+    compress.set_defaults(run=_compress, out_is="file")
 
     grade = commands.add_parser(
         "grade", help="grade one submission and write Gradescope's results.json",
@@ -206,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--artifacts", metavar="DIR",
                        help="also save the student's capstone images to DIR/capstone.npz "
                             "(used for feedback pages)")
-    grade.set_defaults(run=_grade)
+    grade.set_defaults(run=_grade, out_is="file")
 
     batch = commands.add_parser(
         "batch", help="grade a whole class: gradebook, feedback pages, summary",
@@ -222,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="submissions graded at once (default: all cores)")
     batch.add_argument("--regrade", action="store_true",
                        help="grade every submission again, even those already graded")
-    batch.set_defaults(run=_batch)
+    batch.set_defaults(run=_batch, out_is="folder")
 
     gradescope = commands.add_parser(
         "gradescope", help="build Gradescope's autograder zip",
@@ -232,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "try both scripts in a folder of your own.")
     gradescope.add_argument("--out", "-o", default="autograder.zip",
                             help="the zip to write (default: autograder.zip)")
-    gradescope.set_defaults(run=_gradescope)
+    gradescope.set_defaults(run=_gradescope, out_is="file")
 
     release = commands.add_parser(
         "release", help="build the zip students get",
@@ -240,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "instructions and the data (and the notebook when there is one).")
     release.add_argument("--out", "-o", default="kmeans-assignment.zip",
                          help="the zip to write (default: kmeans-assignment.zip)")
-    release.set_defaults(run=_release)
+    release.set_defaults(run=_release, out_is="file")
 
     otter = commands.add_parser(
         "otter", help="write the public tests as otter-grader test files",
@@ -250,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     otter.add_argument("--out", "-o", default=str(paths.ASSIGNMENT / "otter_tests"),
                        help="the folder to write, inside the assignment folder "
                             "(default: assignment/otter_tests)")
-    otter.set_defaults(run=_otter)
+    otter.set_defaults(run=_otter, out_is="folder")
 
     check = commands.add_parser(
         "check", help="self-check: run the public tests on a kmeans.py through the grader",
@@ -264,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "out", None):  # checked before any work: a typo costs no grading time
+        out = Path(args.out)
+        if problem := _output_folder(out if args.out_is == "folder" else out.parent):
+            return _fail(problem)
     try:
         return args.run(args)
     except paths.ProjectFilesMissing as error:
