@@ -391,7 +391,7 @@ class Worker:
                                         f"again for later checks")
             raise
         if not header.get("ok"):
-            raise _student_exception(header.get("error", {}), header.get("output", ""))
+            raise _student_exception(header.get("error", {}), self.limits)
         return Reply(_decode(header.get("result"), out), header.get("modified", []),
                      header.get("views", []), header.get("output", ""))
 
@@ -446,11 +446,14 @@ BUILTIN_ERRORS = {cls.__name__: cls for cls in (
     FloatingPointError, OverflowError, MemoryError, ArithmeticError, LookupError)}
 
 
-def _student_exception(error: dict, output: str) -> Exception:
+def _student_exception(error: dict, limits: Limits) -> Exception:
     """The exception the student's function raised, rebuilt from its description."""
     name, message = str(error.get("type", "Exception")), str(error.get("message", ""))[:500]
     line = error.get("line")
     where = f" (kmeans.py line {line})" if line else ""
+    if message.startswith("[Errno 27]"):  # EFBIG: past the file size limit
+        where += (f": a submission may write at most {limits.file_bytes >> 20} MiB, what it "
+                  f"prints included")
     if name == "SystemExit":
         return StudentFault(f"called sys.exit() or exit(){where}: return a value instead")
     for base in [name, *error.get("bases", [])]:
