@@ -77,4 +77,5 @@ def test_distortion(outputs, record_property):
     if fraction < 1:
         fail(f"{NAME}: the compressed images are further from the originals than the "
              f"reference's:\n" + "\n".join(lines + [summary]) + "\nCheck the scaling to [0, 1] "
-             f"and back, that every iteration runs, and that pixels get their centroid's colour.")
+             f"and back (the initial centroids' too), that every iteration runs, and that pixels "
+             f"get their centroid's colour.")

@@ -1,0 +1,9 @@
+# golden: the Manhattan (L1) distance instead of the Euclidean one
+# base: correct_broadcast.py
+# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
+# fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
+import numpy as np
+
+
+def find_closest_centroids(X, centroids):
+    return np.argmin(np.abs(X[:, None, :] - centroids[None]).sum(axis=2), axis=1)
