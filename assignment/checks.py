@@ -125,3 +125,62 @@ def expect_raises(module, name: str, error: type, args: tuple, called: str, why:
     else:
         message = f"{called} should raise {error.__name__} ({why}), but it returned normally."
     fail(message)
+
+
+# -- What happened to a call in the grader's sandbox ---------------------------------------------
+# The grader runs your functions in a separate, locked-down process; these sentences say what
+# happened there when a call did not simply return. ``doing`` ends the sentence (" while loading").
+
+def sandbox_message(what: str, doing: str = "", **facts) -> str:
+    """The sentence for a call that raised, died, timed out, replied badly or was not run."""
+    if what == "timed out":
+        return (f"did not finish within {facts['seconds']:g} s of {facts['clock']} time{doing} "
+                f"(an endless loop, or far too slow?)")
+    if what == "timed out before":
+        return ("was not run again: it timed out in an earlier check, so it was stopped and is "
+                "not called for later checks")
+    if what == "out of time":
+        return (f"was not run: the functions of kmeans.py used {facts['used']:.0f} s of CPU in "
+                f"all, and a submission gets {facts['budget']:g} s, so the remaining checks were "
+                f"skipped (is something far too slow?)")
+    if what == "malformed":
+        return f"sent back something the grader could not accept{doing}: {facts['problem']}"
+    if what == "died":
+        return f"stopped the process it ran in{doing} ({_death(**facts)})"
+    raise ValueError(what)
+
+
+def _death(signal=None, status=None, why="", **_) -> str:
+    if why:
+        return why
+    if signal:
+        reason = {"SIGSEGV": "a crash in native code", "SIGABRT": "a crash in native code",
+                  "SIGKILL": "killed: out of memory, or over a limit?",
+                  "SIGXCPU": "its CPU time limit", "SIGXFSZ": "it wrote too large a file"}
+        return f"it died from {signal}: {reason.get(signal, 'a signal')}"
+    return f"it exited with status {status}: does kmeans.py call os._exit()?"
+
+
+def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int = 16) -> str:
+    """The sentence for a function that raised ``kind`` with ``message`` (at ``line``)."""
+    where = f" (kmeans.py line {line})" if line else ""
+    if kind == "SystemExit":
+        return f"called sys.exit() or exit(){where}: return a value instead"
+    if errno == 27:  # EFBIG
+        where += f": a submission may write files of at most {file_mib} MiB"
+    elif errno == 1:  # EPERM, from the sandbox's system call filter
+        where += (": the grader runs your code without network access, new processes or other "
+                  "system calls K-means does not need")
+    return f"raised {kind}: {message}{where}"
+
+
+def load_message(kind: str, message: str, line=None) -> str:
+    """The sentence for a kmeans.py that could not be loaded."""
+    where = f"line {line}: " if line else ""
+    if kind == "ModuleNotFoundError":
+        return (f"kmeans.py could not be loaded ({where}{kind}: {message}). Only numpy, "
+                f"matplotlib, pillow and the standard library are available to submissions, "
+                f"and only kmeans.py is graded: put any helper code in kmeans.py itself.")
+    if kind == "SystemExit":
+        return f"kmeans.py called sys.exit() or exit() while loading ({where.rstrip(': ')})."
+    return f"kmeans.py could not be loaded ({where}{kind}: {message})."

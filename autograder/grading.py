@@ -1,7 +1,9 @@
 """Grade one submission: stage it, start its sandbox, run the suites, build results.json.
 
 The tests run here, in the trusted process, with pytest; the student's functions are reached
-only through the sandboxed worker (``sandbox.Submission``). Points, names and visibility come
+only through the sandboxed worker (:class:`StudentModule` over ``sandbox.Sandbox``), whose
+outcomes this module turns into the student's results or, when the fault is the grader's, into
+:class:`GraderFault`; every sentence a student reads comes from ``assignment/checks.py``. Points, names and visibility come
 from the tests themselves: the first line of a test's docstring is its name (it starts with the
 function it checks), ``@pytest.mark.points(n)`` its points, ``@pytest.mark.visibility(v)`` its
 Gradescope visibility (default "visible"). A test may record a partial ``fraction`` of its points
@@ -20,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from . import paths
-from .sandbox import Isolation, Limits, Submission, Worker, detect_isolation
+from . import sandbox
+from .sandbox import Isolation, Limits
 from .submission import SubmissionError, stage
 
 SUITES = paths.ROOT / "autograder" / "suites"
@@ -120,6 +123,127 @@ def run_suites(student, include_hidden: bool = True, collect_only: bool = False)
     return collector
 
 
+def detect_isolation() -> Isolation:
+    """The isolation this machine allows (KMEANS_SANDBOX forces one); GraderFault if the one
+    asked for cannot run."""
+    try:
+        return sandbox.detect()
+    except sandbox.SandboxUnavailable as error:
+        raise GraderFault(str(error)) from None
+
+
+def hidden_paths() -> list[Path]:
+    """What student code must never see even inside the Python installation: this package (and
+    the project beside it, when installed from a clone)."""
+    return [Path(__file__).resolve().parent, paths.ROOT]
+
+
+def _checks():
+    """The feedback template, assignment/checks.py: it words every sentence a student reads."""
+    if str(paths.ASSIGNMENT) not in sys.path:
+        sys.path.insert(0, str(paths.ASSIGNMENT))
+    import checks
+
+    return checks
+
+
+class StudentFault(Exception):
+    """The submission failed in a way that is its own fault; ``student_message`` says how."""
+
+    def __init__(self, student_message: str):
+        super().__init__(student_message)
+        self.student_message = student_message
+
+
+BUILTIN_ERRORS = {cls.__name__: cls for cls in (
+    ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, NotImplementedError,
+    AttributeError, NameError, UnboundLocalError, RuntimeError, RecursionError, AssertionError,
+    FloatingPointError, OverflowError, MemoryError, ArithmeticError, LookupError)}
+
+
+class StudentModule:
+    """The student's kmeans.py as the tests see it: attribute access calls into the sandbox.
+
+    ``getattr(module, name)`` is None for a function the file does not define, so the checks
+    report it as missing and grade the others. A call returns the value, or raises what the
+    function raised (as the built-in exception, so ``pytest.raises(ValueError)`` works) or a
+    StudentFault; each carries ``student_message``. ``last_reply`` is the last Returned.
+    """
+
+    def __init__(self, box: sandbox.Sandbox, functions, time_limits=None):
+        self._box, self._functions = box, set(functions)
+        self.last_reply = None
+        self.printed = {}  # function name -> what its first call that printed printed
+        self.time_limits = dict(time_limits or {})
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name not in self._functions:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            return None
+
+        def function(*args, **kwargs):
+            try:
+                outcome = self._box.call(name, args, kwargs, self.time_limits.get(name))
+            except sandbox.NotReady as error:
+                raise GraderError(f"calling {name}: {error}") from None
+            if getattr(outcome, "printed", "") and name not in self.printed:
+                self.printed[name] = outcome.printed
+            if isinstance(outcome, sandbox.Returned):
+                self.last_reply = outcome
+                return outcome.value
+            raise student_error(outcome, self._box.limits)
+
+        function.__name__ = name
+        return function
+
+
+class GraderError(BaseException):
+    """A failure of the grader itself while calling into the sandbox. A BaseException, so the
+    checks' ``except Exception`` never mistakes it for the student's."""
+
+
+def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
+    """The exception a check sees for an outcome that is not a return: whose fault, and how
+    the student is told."""
+    checks = _checks()
+    if isinstance(outcome, sandbox.Raised):
+        message = checks.raised_message(outcome.type, outcome.message, outcome.line,
+                                        outcome.errno, limits.file_bytes >> 20)
+        for base in [outcome.type, *outcome.bases]:
+            if base in BUILTIN_ERRORS and outcome.type != "SystemExit":
+                error = BUILTIN_ERRORS[base](outcome.message)
+                error.student_message = message
+                return error
+        return StudentFault(message)
+    if isinstance(outcome, sandbox.TimedOut):
+        return StudentFault(checks.sandbox_message("timed out", doing, seconds=outcome.seconds,
+                                                   clock=outcome.clock))
+    if isinstance(outcome, sandbox.NotRun):
+        return StudentFault(checks.sandbox_message(outcome.reason, used=outcome.used,
+                                                   budget=limits.total_seconds))
+    if isinstance(outcome, sandbox.Malformed):
+        return StudentFault(checks.sandbox_message("malformed", doing, problem=outcome.problem))
+    if isinstance(outcome, sandbox.Died):
+        return StudentFault(checks.sandbox_message("died", doing, signal=outcome.signal,
+                                                   status=outcome.status, why=outcome.why))
+    raise GraderFault(f"the sandbox gave an unknown outcome: {outcome!r}")
+
+
+def load(box: sandbox.Sandbox):
+    """Start the submission's worker: (functions, None, printed) or (None, message, printed)."""
+    try:
+        outcome = box.start()
+    except sandbox.NotReady as error:
+        raise GraderFault(str(error)) from None
+    if isinstance(outcome, sandbox.Loaded):
+        return outcome.functions, None, outcome.printed
+    if isinstance(outcome, sandbox.Raised):
+        message = _checks().load_message(outcome.type, outcome.message, outcome.line)
+        return None, message, outcome.printed
+    return None, f"kmeans.py {student_error(outcome, box.limits, ' while loading')}", ""
+
+
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
           limits: Limits = Limits(), artifacts=None) -> dict:
     """Grade the submission at ``path``; return the Gradescope results dictionary.
@@ -134,24 +258,31 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
             staged = stage(path, Path(scratch) / "submission")
         except SubmissionError as error:
             return _unloadable(str(error), isolation)
-        worker = Worker(staged, isolation, limits)
-        try:
-            student = Submission(worker)
-            try:
-                worker.start()
-            except Exception as fault:  # a submission that hangs or dies while loading
-                worker.load_error = f"kmeans.py {getattr(fault, 'student_message', fault)}"
-                worker.functions = set()
-            if worker.load_error:
-                return _unloadable(worker.load_error, isolation, worker.load_output)
-            collector = run_suites(student, include_hidden)
-        finally:
-            worker.close()
+        source = (staged / "kmeans.py").read_bytes()
+    with sandbox.Sandbox(source, isolation, limits, hidden_paths()) as box:
+        functions, problem, printed = load(box)
+        if problem:
+            return _unloadable(problem, isolation, printed)
+        student = StudentModule(box, functions)
+        collector = run_suites(student, include_hidden)
     if collector.faults:
         raise GraderFault("\n\n".join(collector.faults))
     if artifacts is not None:
         save_artifacts(collector.artifacts, artifacts)
-    return _results(collector.tests.values(), isolation, worker)
+    results = _results(collector.tests.values(), isolation, box, functions)
+    results["output"] += printed_excerpt(student.printed)
+    return results
+
+
+def printed_excerpt(printed: dict, keep: int = 1500) -> str:
+    """A short excerpt of what each function printed (its first call that printed)."""
+    lines = []
+    for name, text in printed.items():
+        if len(text) > keep:
+            text = f"{text[:keep // 2]}\n[... output truncated ...]\n{text[-keep // 2:]}"
+        lines.append(f"{name} printed (its first call that printed):\n{text.rstrip()}")
+    return "\n\nWhat your functions printed, which does not affect your score:\n" + \
+        "\n".join(lines) if lines else ""
 
 
 def save_artifacts(arrays: dict, folder) -> Path:
@@ -184,7 +315,8 @@ def check_names(include_hidden: bool = True) -> list[str]:
     return [t["name"] for t in _by_function(run_suites(None, include_hidden, True).tests.values())]
 
 
-def _results(tests, isolation: Isolation, worker: Worker | None = None, status="graded") -> dict:
+def _results(tests, isolation: Isolation, box: sandbox.Sandbox | None = None, functions=None,
+             status="graded") -> dict:
     tests = _by_function(tests)
     for test in tests:
         test.pop("public", None)
@@ -194,17 +326,16 @@ def _results(tests, isolation: Isolation, worker: Worker | None = None, status="
         if function in per_function:
             per_function[function]["score"] += test["score"]
             per_function[function]["max_score"] += test["max_score"]
-    missing = sorted(f for f in FUNCTIONS if worker and worker.functions is not None
-                     and f not in worker.functions)
+    missing = sorted(f for f in FUNCTIONS if functions is not None and f not in functions)
     lines = [isolation.note]
     if missing:
         lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
-    if worker and worker.timed_out:
+    if box and box.timed_out:
         status = "timed out"
-        lines.append("Some functions did not finish in time: " + ", ".join(sorted(worker.timed_out)))
-    if worker and worker.out_of_time:
+        lines.append("Some functions did not finish in time: " + ", ".join(sorted(box.timed_out)))
+    if box and box.used >= box.limits.total_seconds:
         status = "timed out"
-        lines.append(f"The submission used up its {worker.limits.total_seconds:g} s of grading "
+        lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")
     return {
         "score": round(sum(t["score"] for t in tests), 4),
@@ -213,6 +344,8 @@ def _results(tests, isolation: Isolation, worker: Worker | None = None, status="
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"status": status, "isolation": isolation.mode,
+                       "layers": list(isolation.layers),
+                       "missing_layers": list(isolation.missing),
                        "functions": {f: {k: round(v, 4) for k, v in s.items()}
                                      for f, s in per_function.items()}},
     }

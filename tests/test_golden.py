@@ -9,6 +9,8 @@ Each file in tests/golden/ says in its header what it is and what it must score:
     # fails: <test name>             this check must be among those that fail
     # status: unreadable             the results' status
     # says: <text>                   a message the student must be shown (in some output)
+    # never: <path>                  a file that must not exist after grading (~ is home,
+                                     PROJECT the project; @PROJECT@ in the code is replaced too)
 
 Unless standalone, a golden is graded as the student stub followed by its base and itself, the
 way a student's file is the stub with functions filled in: a later definition replaces an
@@ -17,9 +19,11 @@ earlier one.
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -32,8 +36,8 @@ FILES = sorted(p.name for p in GOLDEN.glob("*.py"))
 
 
 def header(path: Path) -> dict:
-    spec = {"expect": {}, "fails": [], "says": [], "base": None, "standalone": False,
-            "status": "graded"}
+    spec = {"expect": {}, "fails": [], "says": [], "never": [], "base": None,
+            "standalone": False, "status": "graded"}
     for raw in path.read_bytes().decode("utf-8", "replace").splitlines():
         if not raw.startswith("# "):
             break
@@ -43,6 +47,8 @@ def header(path: Path) -> dict:
             spec["expect"] = dict(item.split("=") for item in value.split())
         elif key in ("fails", "says"):
             spec[key].append(value)
+        elif key == "never":
+            spec[key].append(os.path.expanduser(value.replace("PROJECT", str(paths.ROOT))))
         elif key in ("base", "status"):
             spec[key] = value
         elif key == "standalone":
@@ -55,17 +61,19 @@ def build(name: str, folder: Path) -> Path:
     parts = [] if spec["standalone"] else [paths.STUB.read_bytes()]
     if spec["base"]:
         parts.append((GOLDEN / spec["base"]).read_bytes())
-    parts.append((GOLDEN / name).read_bytes())
+    parts.append((GOLDEN / name).read_bytes().replace(b"@PROJECT@", str(paths.ROOT).encode()))
     target = folder / "kmeans.py"
     target.write_bytes(b"\n\n".join(parts))
     return target
 
 
-def grade_cli(submission: Path, out: Path):
+def grade_cli(submission: Path, out: Path, python=sys.executable, prefix=(), cwd=None,
+              env=None):
     """Grade through the command line; the result also carries the grader's pid."""
-    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(submission),
+    process = subprocess.Popen([*prefix, python, "-m", "autograder", "grade", str(submission),
                                 "--out", str(out)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, cwd=cwd,
+                               env=dict(os.environ, **(env or {})))
     stdout, stderr = process.communicate(timeout=300)
     done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     done.pid = process.pid
@@ -73,15 +81,20 @@ def grade_cli(submission: Path, out: Path):
 
 
 class Listener:
-    """A loopback TCP server the network golden must not reach from inside the sandbox."""
+    """Loopback TCP and UDP servers the network goldens must not reach from inside the sandbox."""
 
     def __init__(self, port):
         self.server = socket.create_server(("127.0.0.1", port))
         self.server.settimeout(0.2)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", port + 1))
+        self.udp.settimeout(0.2)
         self.connections = 0
         self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._serve, daemon=True),
+                        threading.Thread(target=self._answer, daemon=True)]
+        for thread in self.threads:
+            thread.start()
 
     def _serve(self):
         while self.running:
@@ -92,10 +105,21 @@ class Listener:
             except OSError:
                 pass
 
+    def _answer(self):
+        while self.running:
+            try:
+                data, sender = self.udp.recvfrom(16)
+                self.connections += 1
+                self.udp.sendto(b"pong", sender)
+            except OSError:
+                pass
+
     def close(self):
         self.running = False
-        self.thread.join()
+        for thread in self.threads:
+            thread.join()
         self.server.close()
+        self.udp.close()
 
 
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -119,13 +143,20 @@ def assert_gradescope_schema(results):
     assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-6
 
 
-def sandbox_processes(grader_pid: int) -> int:
-    """Processes still running as one of the uids that grader process gave its workers."""
-    from autograder.sandbox import SANDBOX_UIDS
+def sandbox_processes(grader_pid: int, tmpdir: str = "/nonexistent/") -> int:
+    """Processes still running as one of the uids that grader process gave its workers, or (any
+    mode) with that grader's staged files (in ``tmpdir``) on their command line."""
+    from autograder.sandbox import uids_of
 
-    first = (grader_pid * 97) % len(SANDBOX_UIDS)  # as autograder.sandbox numbers them
-    uids = {SANDBOX_UIDS[(first + k) % len(SANDBOX_UIDS)] for k in range(64)}
-    return sum(1 for pid in os.listdir("/proc") if pid.isdigit() and _uid(pid) in uids)
+    uids = set(uids_of(grader_pid))
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            cmdline = b""
+        count += _uid(pid) in uids or f"{tmpdir}/kmeans-worker-".encode() in cmdline
+    return count
 
 
 def _uid(pid):
@@ -135,19 +166,41 @@ def _uid(pid):
         return None
 
 
-@pytest.mark.parametrize("name", FILES)
-def test_golden_submission(name, tmp_path):
+@pytest.fixture(scope="module")
+def planted():
+    """A correct implementation planted in a world-readable folder outside the project."""
+    folder = Path("/tmp/kmeans-planted")
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o755)
+    build("correct_broadcast.py", folder).rename(folder / "correct_planted.py")
+    (folder / "correct_planted.py").chmod(0o644)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_golden(name: str, folder: Path, **grader) -> dict:
+    """Grade a golden (with the listeners and files its header needs); check what its header
+    says; return the results."""
     spec = header(GOLDEN / name)
     assert spec["expect"], f"{name} states no expected score"
-    listener = Listener(48123) if name == "hostile_network.py" else None
+    for path in spec["never"]:
+        Path(path).unlink(missing_ok=True)
+    listener = Listener(48123) if name in ("hostile_network.py", "hostile_udp.py") else None
+    submission = build(name, folder)
+    folder.chmod(0o777)
+    submission.chmod(0o644)
+    tmpdir = folder / "tmp"  # the grader's temporary folders: its workers' are found by it
+    tmpdir.mkdir(mode=0o777)
+    tmpdir.chmod(0o777)
+    grader["env"] = dict(grader.get("env") or {}, TMPDIR=str(tmpdir))
     try:
-        done = grade_cli(build(name, tmp_path), tmp_path / "results.json")
+        done = grade_cli(submission, folder / "results.json", **grader)
     finally:
         if listener:
             listener.close()
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = json.loads((folder / "results.json").read_text())
     assert_gradescope_schema(results)
     functions = results["extra_data"]["functions"]
     for function, wanted in spec["expect"].items():
@@ -169,53 +222,19 @@ def test_golden_submission(name, tmp_path):
         assert message in shown, f"the student should be told '{message}'"
     if listener:
         assert listener.connections == 0, "the sandbox reached the grader's loopback"
-    if os.geteuid() == 0:
-        assert sandbox_processes(done.pid) == 0, "sandbox processes outlived the grading"
+    for path in spec["never"]:
+        assert not os.path.exists(path), f"{path} was written from inside the sandbox"
+    assert sandbox_processes(done.pid, str(tmpdir)) == 0, "sandbox processes outlived grading"
+    assert not list(tmpdir.iterdir()), "the grader left temporary folders behind"
     for test in results["tests"]:  # nothing a student reads reveals the reference's code
         assert "BEGIN SOLUTION" not in test["output"] and "_BLOCK_ENTRIES" not in test["output"]
+    return results
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback needs root")
-@pytest.mark.parametrize("name", ["correct_broadcast.py", "hang_init.py"])
-def test_fallback_isolation_still_grades(name, tmp_path, monkeypatch):
-    """Without bubblewrap, as root: an unprivileged user, with limits and timeouts."""
-    monkeypatch.setenv("KMEANS_SANDBOX", "fallback")
-    done = grade_cli(build(name, tmp_path), tmp_path / "results.json")
-    assert done.returncode == 0, done.stderr
-    assert "WARNING: bubblewrap cannot run (KMEANS_SANDBOX=fallback is set)" in done.stdout
-    results = json.loads((tmp_path / "results.json").read_text())
-    assert results["extra_data"]["isolation"] == "unprivileged-user"
-    assert "WARNING" in results["output"]
-    functions = results["extra_data"]["functions"]
-    for function, wanted in header(GOLDEN / name)["expect"].items():
-        expected = functions[function]["max_score"] if wanted == "full" else 0
-        assert functions[function]["score"] == expected, (function, results["tests"])
-    assert sandbox_processes(done.pid) == 0
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="the unprivileged-user fallback needs root")
-@pytest.mark.parametrize("hidden", ["solutions/kmeans.py", "autograder/suites/conftest.py",
-                                    "autograder/hidden_data/hidden_china.png"])
-def test_fallback_isolation_cannot_read_hidden_files(hidden, tmp_path, monkeypatch):
-    """Without bubblewrap the reference, hidden tests and hidden images are still out of reach.
-
-    (Copies elsewhere on the machine are not: the fallback's warning says so.)
-    """
-    monkeypatch.setenv("KMEANS_SANDBOX", "fallback")
-    submission = tmp_path / "kmeans.py"
-    submission.write_text(
-        "import numpy as np\n\n"
-        "def find_closest_centroids(X, centroids):\n"
-        f"    open({str(paths.ROOT / 'README.md')!r}, 'rb').read()  # readable, so the\n"
-        f"    open({str(paths.ROOT / hidden)!r}, 'rb').read()  # protection stops this\n"
-        "    return np.zeros(len(X), dtype=int)\n")
-    done = grade_cli(submission, tmp_path / "results.json")
-    assert done.returncode == 0, done.stderr
-    first = json.loads((tmp_path / "results.json").read_text())["tests"][0]
-    assert first["score"] == 0 and "PermissionError" in first["output"], first
-    walkable = all(folder.stat().st_mode & 0o001 for folder in [paths.ROOT, *paths.ROOT.parents])
-    if walkable:  # then README.md was read, and it is the protection that refused the hidden file
-        assert "(kmeans.py line 5)" in first["output"], first
+@pytest.mark.parametrize("name", FILES)
+def test_golden_submission(name, tmp_path, planted):
+    """Every golden, in the strongest isolation this machine has (bubblewrap in CI)."""
+    run_golden(name, tmp_path)
 
 
 def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_pass():
@@ -235,3 +254,73 @@ def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_p
         full = [name for name, spec in specs.items() if spec["expect"].get(function) == "full"
                 and not spec["fails"] and name.startswith("correct_")]
         assert len(full) >= 3, f"{function}: correct goldens graded full: {full}"
+
+
+# -- Every isolation mode, forced ---------------------------------------------------------------
+# The hostile goldens, the new attacks and the correct ones, graded in each mode the grader can be
+# forced into here. A worker under a uid of its own must be able to run the grader's Python, so
+# these run the grader from a world-readable copy of the project with a virtual environment made
+# from the system's Python (as a Gradescope or Docker image has it); the project's own .venv may
+# live where other users cannot enter (under /root, say).
+
+CONTAINED = sorted(name for name in FILES if name.startswith(
+    ("hostile_", "correct_", "fork_bomb", "memory_", "busy_", "hang_", "exit_", "os_exit",
+     "segfault", "huge_output", "print_every")))
+MODES = {
+    "landlock-own-uid": dict(sandbox="landlock", as_user=False),
+    "landlock-same-uid": dict(sandbox="landlock", as_user=True),
+    "bubblewrap-not-root": dict(sandbox="bubblewrap", as_user=True),
+}
+
+
+@pytest.fixture(scope="module")
+def reachable(tmp_path_factory):
+    """A world-readable copy of the project and a venv any user can run: (python, project)."""
+    if os.geteuid() != 0:
+        pytest.skip("forcing the other uids needs root")
+    system = shutil.which("python3", path="/usr/bin:/bin")
+    version = subprocess.run([system or "false", "-c", "import sys; print(sys.version_info >= "
+                              "(3, 11))"], capture_output=True, text=True).stdout.strip()
+    if version != "True":
+        pytest.skip("no system Python 3.11+ to build a venv every user can run")
+    top = Path(tempfile.mkdtemp(prefix="kmeans-reachable-"))
+    top.chmod(0o755)
+    project = top / "project"
+    ignore = shutil.ignore_patterns("__pycache__", ".venv", "*.egg-info", ".git", "out")
+    for folder in ("autograder", "assignment", "solutions", "data"):
+        shutil.copytree(paths.ROOT / folder, project / folder, ignore=ignore)
+    from importlib.metadata import version as installed
+
+    pins = [f"{name}=={installed(name)}" for name in ("numpy", "pillow", "matplotlib", "pytest")]
+    made = subprocess.run([system, "-m", "venv", str(top / "venv")], capture_output=True)
+    pip = subprocess.run([str(top / "venv/bin/pip"), "install", "-q", *pins],
+                         capture_output=True, text=True)
+    if made.returncode or pip.returncode:
+        pytest.skip(f"could not build the shared venv: {made.stderr}{pip.stderr[-500:]}")
+    for path in [top, *top.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o755 if path.is_dir() else 0o644))
+    yield top / "venv/bin/python", project
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", CONTAINED)
+@pytest.mark.parametrize("mode", MODES)
+def test_contained_in_every_mode(mode, name, reachable, planted, tmp_path):
+    """Each attack is contained, and each correct submission graded full, in every mode."""
+    python, project = reachable
+    setting = MODES[mode]
+    folder = Path(tempfile.mkdtemp(prefix="kmeans-mode-"))
+    folder.chmod(0o777)
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] \
+        if setting["as_user"] else []
+    env = {"KMEANS_SANDBOX": setting["sandbox"], "HOME": str(folder)}
+    try:
+        results = run_golden(name, folder, python=str(python), prefix=prefix, cwd=project,
+                             env=env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert results["extra_data"]["isolation"] == setting["sandbox"]
+    layers = results["extra_data"]["layers"]
+    assert "seccomp" in layers and any(layer.startswith("landlock") for layer in layers)
+    assert ("own uid" in layers) == (not setting["as_user"])

@@ -1,11 +1,14 @@
-# golden: compute_centroid_means prints far too much (past the file size limit)
+# golden: compute_centroid_means prints 100 MB before answering correctly: printing is free
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=0
-# says: compute_centroid_means raised OSError: [Errno 27] File too large (kmeans.py line
-# says: a submission may write at most 16 MiB, what it prints included
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
+# says: output truncated
+import numpy as np
+
+_correct = compute_centroid_means
 
 
 def compute_centroid_means(X, idx, K):
     line = "x" * 1_000_000
     for _ in range(100):
         print(line)
+    return _correct(X, idx, K)

@@ -1,0 +1,360 @@
+"""The grader's side: start a worker, run calls under budgets, return what happened as data.
+
+:class:`Sandbox` is one module's worker, restarted as needed. Every call returns one of the
+outcomes below, never raises for anything the module did: :class:`Returned`, :class:`Raised`,
+:class:`Died`, :class:`TimedOut`, :class:`Malformed` (its reply failed validation),
+:class:`NotRun` (a function that timed out before, or the module's time is used up). A worker
+that dies before "ready" has failed for a reason of the grader's: :class:`NotReady` is raised.
+
+Calls are budgeted in CPU seconds the worker used, read from /proc, so that a neighbour's load
+cannot time a correct module out; a wall-clock ceiling (``Limits.wall_factor`` times the CPU
+budget) stops code that sleeps.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import bubblewrap, limits as limits_module, protocol
+from .detect import Isolation, readable_paths, site_folders
+from .limits import Cgroup, Limits
+
+LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py")
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Returned:
+    value: object
+    printed: str = ""
+    modified: list = field(default_factory=list)  # positions of array arguments changed
+    views: list = field(default_factory=list)  # positions of array arguments the result views
+
+
+@dataclass
+class Raised:
+    type: str
+    message: str
+    bases: list
+    line: int | None = None
+    errno: int | None = None
+    printed: str = ""
+
+
+@dataclass
+class Died:
+    status: int | None  # exit status, or None when a signal ended it
+    signal: str | None  # e.g. "SIGSEGV"
+    why: str = ""  # set when the grader stopped it (scratch folder over its limit)
+    stderr: str = ""
+
+
+@dataclass
+class TimedOut:
+    seconds: float  # the budget that ran out
+    clock: str  # "CPU" or "wall-clock"
+
+
+@dataclass
+class Malformed:
+    problem: str
+
+
+@dataclass
+class NotRun:
+    reason: str  # "timed out before" or "out of time"
+    used: float = 0.0
+
+
+@dataclass
+class Loaded:
+    functions: list
+    printed: str = ""
+
+
+class NotReady(RuntimeError):
+    """The worker died or hung before it was ready: the grader's fault, with its stderr."""
+
+
+class _Process:
+    """One worker process: staged afresh from the grader's own copies, started, stopped."""
+
+    def __init__(self, source: bytes, isolation: Isolation, limits: Limits, hidden):
+        self.isolation, self.limits = isolation, limits
+        self.uid = limits_module.next_uid() if isolation.own_uid else None
+        inside = isolation.mode == "bubblewrap"
+        self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-"))
+        for name in LAYER_FILES:
+            shutil.copyfile(HERE / name, self.stage / name)
+        (self.stage / "kmeans.py").write_bytes(source)
+        self.scratch = Path("/tmp") if inside else self.stage / "scratch"
+        if not inside:
+            self.scratch.mkdir()
+        self._protect()
+        reqs_r, self.requests = os.pipe()
+        self.replies, reps_w = os.pipe()
+        err_r, err_w = os.pipe()
+        settings = {"fds": [reqs_r, reps_w], "site": site_folders(), "stage": str(self.stage),
+                    "source": str(self.stage / "kmeans.py"), "scratch": str(self.scratch),
+                    "readable": readable_paths(hidden), "landlock": isolation.landlock,
+                    "seccomp": isolation.seccomp, "rlimits": limits.rlimits(self.uid is not None),
+                    "parent": None if inside else os.getpid(),
+                    "output_chars": limits.output_chars, "request_bytes": 1 << 30}
+        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(self.scratch),
+               "TMPDIR": str(self.scratch), "MPLCONFIGDIR": str(self.scratch / "matplotlib"),
+               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1"}
+        argv = [os.path.realpath(sys.executable), "-I", "-B", "-S",
+                str(self.stage / "worker.py"), json.dumps(settings)]
+        if inside:
+            argv = bubblewrap.command(argv, settings["readable"], str(self.stage),
+                                      limits.scratch_bytes, self.uid, env)
+        drop = {} if inside or self.uid is None else {
+            "user": self.uid, "group": self.uid, "extra_groups": []}
+        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w, stderr=err_w,
+                                      pass_fds=(reqs_r, reps_w), start_new_session=True,
+                                      env=env, cwd="/", **drop)
+        for fd in (reqs_r, reps_w, err_w):
+            os.close(fd)
+        self.cgroup = Cgroup.create(f"kmeans-{self.popen.pid}", limits)
+        if self.cgroup:
+            self.cgroup.add(self.popen.pid)
+        self.stderr = bytearray()
+        threading.Thread(target=self._drain, args=(err_r,), daemon=True).start()
+
+    def _protect(self) -> None:
+        """Everything staged is the grader's and read-only to the worker; only the scratch
+        folder is the worker's. Under a uid of its own, no other uid may enter the stage."""
+        for path in [self.stage, *self.stage.iterdir()]:
+            path.chmod(0o750 if path.is_dir() else 0o640)
+            if self.uid is not None:
+                os.chown(path, 0, self.uid)
+        if self.scratch.parent == self.stage:
+            self.scratch.chmod(0o700)
+            if self.uid is not None:
+                os.chown(self.scratch, self.uid, self.uid)
+
+    def _drain(self, fd: int) -> None:
+        """Keep the last 8 KiB the worker wrote to its file descriptors 1 and 2."""
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                self.stderr = (self.stderr + chunk)[-8192:]
+
+    def cpu(self) -> float | None:
+        return limits_module.cpu_seconds(self.popen.pid)
+
+    def scratch_over(self) -> str | None:
+        """Why the scratch folder is over its limits, or None (a bounded walk)."""
+        if self.scratch.parent != self.stage:
+            return None  # a size-limited tmpfs inside bubblewrap
+        used, count, stack = 0, 0, [str(self.scratch)]
+        while stack and count <= 10_000:
+            try:
+                with os.scandir(stack.pop()) as entries:
+                    for entry in entries:
+                        count += 1
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            used += entry.stat(follow_symlinks=False).st_blocks * 512
+            except OSError:
+                continue
+        if used > self.limits.scratch_bytes or count > 10_000:
+            return (f"it wrote more than {self.limits.scratch_bytes >> 20} MiB or 10000 files "
+                    f"into its scratch folder")
+        return None
+
+    def exit(self) -> Died:
+        code = self.popen.wait()
+        if self.isolation.mode == "bubblewrap" and code > 128:
+            code = -(code - 128)  # bubblewrap reports its child's death by signal as 128 + n
+        if code < 0 and -code in set(signal.Signals):
+            return Died(None, signal.Signals(-code).name, stderr=self.stderr_text())
+        return Died(code, None, stderr=self.stderr_text())
+
+    def stderr_text(self) -> str:
+        return bytes(self.stderr).decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait()
+
+    def close(self) -> None:
+        for fd in (self.requests, self.replies):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.kill()
+        if self.cgroup:
+            self.cgroup.close()
+        if self.uid is not None:
+            limits_module.kill_uid(self.uid)
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class Sandbox:
+    """One module (``source``, the bytes of a .py file) behind a worker, restarted as needed.
+
+    ``hidden`` lists folders the worker must never see even where they lie inside the Python
+    installation (the grader's own package, installed from a wheel, say).
+    """
+
+    def __init__(self, source: bytes, isolation: Isolation, limits: Limits = Limits(),
+                 hidden=()):
+        self.source, self.isolation, self.limits, self.hidden = source, isolation, limits, hidden
+        self.process = None
+        self.layers = []  # what the worker reported in force
+        self.timed_out = {}  # function name -> TimedOut: never called again
+        self.used = 0.0  # CPU seconds of all calls so far (wall-clock where CPU is unreadable)
+        self.restarts = 0
+
+    def start(self) -> Loaded | Raised | Died | TimedOut | Malformed:
+        """Start a worker and load the module in it; NotReady if the worker never got ready."""
+        self.stop()
+        self.process = _Process(self.source, self.isolation, self.limits, self.hidden)
+        ready = self._exchange(None, self.limits.load_seconds)
+        if not isinstance(ready, Returned):
+            self.stop()
+            detail = ready.stderr if isinstance(ready, Died) else repr(ready)
+            raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}")
+        self.layers = protocol.field(ready.value, "layers", list, [], required=False)
+        loaded = self._exchange({"load": True}, self.limits.load_seconds)
+        if isinstance(loaded, Returned):
+            names = protocol.field(loaded.value, "functions", list)
+            return Loaded([str(n)[:200] for n in names[:1000]], loaded.printed)
+        return loaded
+
+    def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
+        """Call the module's ``name`` in the worker; return the outcome."""
+        if name in self.timed_out:
+            return NotRun("timed out before")
+        if self.used >= self.limits.total_seconds:
+            return NotRun("out of time", self.used)
+        if self.process is None or self.process.popen.poll() is not None:
+            self.restarts += self.process is not None
+            loaded = self.start()
+            if not isinstance(loaded, Loaded):
+                return loaded
+        arrays = {}
+        request = {"call": name, "args": [protocol.encode(a, arrays) for a in args],
+                   "kwargs": {k: protocol.encode(v, arrays) for k, v in (kwargs or {}).items()}}
+        outcome = self._exchange(request, seconds or self.limits.call_seconds, arrays)
+        if isinstance(outcome, TimedOut):
+            self.timed_out[name] = outcome
+        if not isinstance(outcome, Returned):
+            return outcome
+        header = outcome.value
+        try:
+            value = protocol.decode(protocol.field(header, "result", dict), outcome.arrays)
+            positions = [protocol.field(header, key, list) for key in ("modified", "views")]
+            if not all(type(p) is int for ps in positions for p in ps):
+                raise protocol.FrameError("positions that are not integers")
+        except protocol.FrameError as error:
+            self.stop()
+            return Malformed(str(error))
+        return Returned(value, outcome.printed, *positions)
+
+    def _exchange(self, request, seconds: float, arrays=None):
+        """Send a request (None: wait for "ready"); the reply's header as Returned.value, or
+        what happened instead. A reply saying ``ok: false`` becomes Raised."""
+        process, stopped = self.process, []
+        start_cpu, start_wall = process.cpu(), time.monotonic()
+        done = threading.Event()
+
+        def watch():
+            ticks = 0
+            while not done.wait(0.05):
+                wall = time.monotonic() - start_wall
+                cpu = process.cpu()
+                used = cpu - start_cpu if cpu is not None and start_cpu is not None else wall
+                ticks += 1
+                why = process.scratch_over() if ticks % 5 == 0 else None
+                if used > seconds or wall > seconds * self.limits.wall_factor or why:
+                    stopped.append(why or TimedOut(seconds, "CPU" if used > seconds
+                                                   else "wall-clock"))
+                    process.kill()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            if request is not None:
+                protocol.write_frame(process.requests, request, arrays)
+            header, out = protocol.read_frame(process.replies, self.limits.reply_bytes)
+            outcome = self._reply(header, out)
+        except protocol.FrameError as error:
+            outcome = Malformed(str(error))
+        except (EOFError, OSError):
+            outcome = None
+        finally:
+            done.set()
+            watcher.join()
+            if request is not None:
+                cpu = process.cpu()
+                self.used += (cpu - start_cpu if cpu is not None and start_cpu is not None
+                              else time.monotonic() - start_wall)
+        if outcome is None or isinstance(outcome, Malformed):
+            if outcome is None and not stopped:
+                try:  # it ended by itself: let its exit status arrive before any kill
+                    process.popen.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    pass
+            process.kill()
+            if stopped and isinstance(stopped[0], TimedOut):
+                return stopped[0]
+            if outcome is None:
+                died = process.exit()
+                died.why = stopped[0] if stopped else ""
+                return died
+        return outcome
+
+    def _reply(self, header: dict, arrays: dict):
+        printed = protocol.field(header, "printed", dict, {}, required=False)
+        text = _printed_text(printed)
+        if protocol.field(header, "ok", bool, False, required=False) or header.get("ready"):
+            reply = Returned(header, text)
+            reply.arrays = arrays
+            return reply
+        error = protocol.field(header, "error", dict)
+        line, errno = error.get("line"), error.get("errno")
+        bases = protocol.field(error, "bases", list, [], required=False)
+        return Raised(protocol.field(error, "type", str)[:100],
+                      protocol.field(error, "message", str, "", required=False)[:500],
+                      [str(b)[:100] for b in bases[:20]],
+                      line if type(line) is int else None,
+                      errno if type(errno) is int else None, text)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.close()
+            self.process = None
+
+    close = stop
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _printed_text(printed: dict) -> str:
+    head = protocol.field(printed, "head", str, "", required=False)
+    tail = protocol.field(printed, "tail", str, "", required=False)
+    dropped = protocol.field(printed, "dropped", int, 0, required=False)
+    if dropped > 0:
+        return f"{head}\n[... output truncated: {dropped} characters not shown ...]\n{tail}"
+    return head + tail

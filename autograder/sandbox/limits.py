@@ -1,0 +1,198 @@
+"""Limits for one submission as a whole: memory, processes, CPU time, files, and cleaning up.
+
+The worker applies the rlimits to itself (:func:`apply`) before anything else; the seccomp layer
+lets it start threads but no process, so its memory limit is the whole submission's. Where the
+grader may create a cgroup v2 (:class:`Cgroup`), the submission also gets ``memory.max``,
+``pids.max`` and ``cpu.max``, and ``cgroup.kill`` ends everything at once. As root, every worker
+runs under a uid of its own (:func:`next_uid`), and :func:`kill_uid` ends every process of that
+uid when grading is over.
+
+The worker imports this file too (it is copied beside it): standard library only.
+"""
+
+import ctypes
+import itertools
+import os
+import resource
+import signal
+from dataclasses import asdict, dataclass
+
+# As root, each worker runs as its own uid from this range: it owns no file of the grader and
+# shares no uid (so no files, no signals, no process count) with another submission's worker.
+SANDBOX_UIDS = range(200_000, 1_200_000)
+
+
+def uids_of(pid: int, count: int = 64) -> list[int]:
+    """The first ``count`` uids a grader process ``pid`` gives its workers, in order."""
+    first = (pid * 97) % len(SANDBOX_UIDS)
+    return [SANDBOX_UIDS[(first + k) % len(SANDBOX_UIDS)] for k in range(count)]
+
+
+_next = itertools.count((os.getpid() * 97) % len(SANDBOX_UIDS))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. Calls are budgeted in CPU seconds, with a wall-clock ceiling
+    (``wall_factor`` times the CPU budget) for code that sleeps or waits."""
+
+    memory_bytes: int = 2 << 30
+    threads: int = 32  # threads of the worker, as root (a uid's process count)
+    cpu_seconds: int = 600  # the kernel's backstop for the worker process
+    file_bytes: int = 16 << 20
+    open_files: int = 256
+    scratch_bytes: int = 64 << 20  # the private scratch folder, all files together
+    load_seconds: float = 20.0
+    call_seconds: float = 10.0
+    wall_factor: float = 3.0
+    total_seconds: float = 240.0  # CPU seconds of all of one submission's calls
+    reply_bytes: int = 256 << 20
+    output_chars: int = 4000  # printed output kept per call: its start and its end
+
+    def rlimits(self, own_uid: bool) -> dict:
+        limits = {"RLIMIT_AS": self.memory_bytes, "RLIMIT_CPU": self.cpu_seconds,
+                  "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_NOFILE": self.open_files,
+                  "RLIMIT_CORE": 0}
+        if own_uid:  # counts every process of the uid: only meaningful for a uid of its own
+            limits["RLIMIT_NPROC"] = self.threads
+        return limits
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def next_uid() -> int:
+    return SANDBOX_UIDS[next(_next) % len(SANDBOX_UIDS)]
+
+
+# -- in the worker ---------------------------------------------------------------------------
+
+def apply(rlimits: dict, parent: int | None) -> None:
+    """Set the rlimits, and die with the grader (which must still be ``parent``, if given)."""
+    for name, value in rlimits.items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    die_with_parent()
+    if parent is not None and os.getppid() != parent:
+        os._exit(70)  # the grader is already gone
+
+
+# -- in the grader ---------------------------------------------------------------------------
+
+def kill_uid(uid: int) -> None:
+    """Kill every process of ``uid`` (root only): a child takes that uid and signals them all."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            for _ in range(3):  # kill(-1) reaches every process of the uid but the caller
+                os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send this process ``sig`` when its parent dies (Linux)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by ``pid`` and every process below it, None if it cannot be read."""
+    total, stack, seen = 0.0, [pid], set()
+    tick = os.sysconf("SC_CLK_TCK")
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        except (OSError, ValueError, IndexError):
+            if current == pid:
+                return None
+            continue
+        try:
+            with open(f"/proc/{current}/task/{current}/children", "rb") as handle:
+                stack.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+class Cgroup:
+    """A cgroup v2 for one submission, where this process may create one; else ``None``."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @classmethod
+    def create(cls, name: str, limits: Limits) -> "Cgroup | None":
+        base = _delegated_cgroup()
+        if base is None:
+            return None
+        path = os.path.join(base, name)
+        try:
+            os.mkdir(path)
+            cgroup = cls(path)
+            cgroup.write("memory.max", str(limits.memory_bytes))
+            cgroup.write("pids.max", str(limits.threads + 8))
+            cgroup.write("cpu.max", "100000 100000")  # at most one core
+            return cgroup
+        except OSError:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+            return None
+
+    def write(self, name: str, value: str) -> None:
+        with open(os.path.join(self.path, name), "w") as handle:
+            handle.write(value)
+
+    def add(self, pid: int) -> None:
+        self.write("cgroup.procs", str(pid))
+
+    def close(self) -> None:
+        try:
+            self.write("cgroup.kill", "1")
+        except OSError:
+            pass
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                return
+            except OSError:
+                import time
+                time.sleep(0.02)
+
+
+def cgroup_available() -> bool:
+    return _delegated_cgroup() is not None
+
+
+def _delegated_cgroup() -> str | None:
+    """The cgroup v2 folder under which this process may make children with memory and pids
+    controllers enabled, or None (cgroup v1, no delegation, controllers not enabled)."""
+    try:
+        with open("/proc/self/cgroup") as handle:
+            lines = [line.strip() for line in handle if line.startswith("0::")]
+        with open("/proc/self/mounts") as handle:
+            mounts = [line.split()[1] for line in handle if line.split()[2] == "cgroup2"]
+    except OSError:
+        return None
+    if not lines or not mounts:
+        return None
+    own = os.path.join(mounts[0], lines[0][3:].lstrip("/"))
+    try:
+        with open(os.path.join(own, "cgroup.subtree_control")) as handle:
+            enabled = handle.read().split()
+    except OSError:
+        return None
+    if {"memory", "pids", "cpu"} <= set(enabled) and os.access(own, os.W_OK):
+        return own
+    return None

@@ -1,0 +1,159 @@
+"""The sandboxed worker: contains itself, says "ready", then loads one module and calls it.
+
+It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
+beside it (protocol.py, landlock.py, seccomp.py, limits.py), already under its own uid. In this
+order, before any code of the module runs: the resource limits; the import paths it was given;
+numpy; Landlock (read only what it was given, write only its scratch folder); seccomp; then the
+"ready" frame. A worker that dies before "ready" failed for a reason of the grader's, never the
+module's. Requests and replies are frames on two pipes (protocol.py). What the module prints
+goes to a bounded buffer (its start and end kept, the middle counted), returned with each reply:
+printing costs no file and no limit. What is written to the file descriptors directly goes to
+the grader's stderr pipe, of which the grader keeps the tail.
+"""
+
+import hashlib
+import io
+import json
+import os
+import sys
+import traceback
+
+SETTINGS = json.loads(sys.argv[1])
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))]
+sys.path += SETTINGS["site"]
+
+import limits  # noqa: E402
+
+limits.apply(SETTINGS["rlimits"], SETTINGS.get("parent"))
+
+import numpy as np  # noqa: E402
+
+import protocol  # noqa: E402
+
+# The harness's own references, taken before any student code runs: replacing numpy's or
+# hashlib's attributes later does not change what these observe.
+_ndarray, _shares_memory, _blake2b = np.ndarray, np.shares_memory, hashlib.blake2b
+
+
+class Printed(io.TextIOBase):
+    """A text stream that keeps the first and last ``keep`` characters, counting the rest."""
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.head, self.tail, self.total = "", "", 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        length = len(text)
+        self.total += length
+        if len(self.head) < self.keep:
+            room = self.keep - len(self.head)
+            self.head, text = self.head + text[:room], text[room:]
+        if text:
+            self.tail += text
+            if len(self.tail) > 2 * self.keep:
+                self.tail = self.tail[-self.keep:]
+        return length
+
+    def take(self) -> dict:
+        """What was printed since the last take, then forget it."""
+        tail = self.tail[-self.keep:]
+        taken = {"head": self.head, "tail": tail,
+                 "dropped": self.total - len(self.head) - len(tail)}
+        self.head, self.tail, self.total = "", "", 0
+        return taken
+
+
+def contain() -> list[str]:
+    """Apply Landlock and seccomp as the settings ask; return the layers now in force."""
+    layers = []
+    if SETTINGS["landlock"]:
+        if len(os.listdir("/proc/self/task")) != 1:
+            raise SystemExit("the worker has more than one thread; Landlock would miss some")
+        import landlock
+
+        scratch = SETTINGS["scratch"]
+        abi = landlock.restrict(SETTINGS["readable"] + [SETTINGS["stage"], "/dev/urandom"],
+                                [scratch, "/dev/null"])
+        layers.append(f"landlock {abi}")
+    if SETTINGS["seccomp"]:
+        import seccomp
+
+        seccomp.install()
+        layers.append("seccomp")
+    return layers
+
+
+def digest(array) -> bytes:
+    """A checksum of an array's shape, dtype and bytes."""
+    return _blake2b(repr((array.shape, array.dtype.str)).encode() + memoryview(array)).digest()
+
+
+def error_reply(error, source):
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == source]
+    line = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else (
+        frames[-1].lineno if frames else None)
+    return {"ok": False, "error": {
+        "type": type(error).__name__[:100], "message": str(error)[:500],
+        "bases": [c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins"],
+        "errno": error.errno if isinstance(error, OSError) and type(error.errno) is int else None,
+        "line": line if type(line) is int else None}}
+
+
+def load(source: str) -> tuple[dict, dict]:
+    module = {"__name__": "kmeans", "__file__": source}
+    try:
+        with open(source, "rb") as handle:
+            exec(compile(handle.read(), source, "exec"), module)
+    except BaseException as error:  # the module's failure to load is its own result
+        return module, error_reply(error, source)
+    return module, {"ok": True, "functions": sorted(
+        name for name, value in module.items() if callable(value) and not name.startswith("__"))}
+
+
+def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
+    args = [protocol.decode_argument(a, arrays) for a in request["args"]]
+    kwargs = {k: protocol.decode_argument(v, arrays) for k, v in request["kwargs"].items()}
+    given = [a for a in args if isinstance(a, _ndarray)]
+    before = [digest(a) for a in given]
+    try:
+        result = module[request["call"]](*args, **kwargs)
+    except BaseException as error:  # SystemExit included: a student's exit is an error
+        return error_reply(error, SETTINGS["source"]), {}
+    out = {}
+    reply = {"ok": True, "result": protocol.describe(result, out)}
+    reply["modified"] = [i for i, (a, d) in enumerate(zip(given, before)) if digest(a) != d]
+    reply["views"] = [i for i, a in enumerate(given)
+                      if isinstance(result, _ndarray) and _shares_memory(result, a)]
+    return reply, out
+
+
+def main():
+    requests, replies = SETTINGS["fds"]
+    for fd in (requests, replies):
+        os.set_inheritable(fd, False)
+    os.chdir(SETTINGS["scratch"])
+    layers = contain()
+    printed = Printed(SETTINGS["output_chars"] // 2)
+    sys.stdout = sys.stderr = printed
+    protocol.write_frame(replies, {"ready": True, "layers": layers})
+    module = None
+    while True:
+        try:
+            request, arrays = protocol.read_frame(requests, SETTINGS["request_bytes"])
+        except EOFError:
+            return
+        if request.get("load"):
+            module, reply = load(SETTINGS["source"])
+            out = {}
+        else:
+            reply, out = call(module, request, arrays)
+        reply["printed"] = printed.take()
+        protocol.write_frame(replies, reply, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+# golden: starts sixty busy threads and children as it loads, then answers correctly: its calls run out of CPU time, and its neighbours' grades must not change
+# base: correct_broadcast.py
+# expect: find_closest_centroids=<full compute_centroid_means=<full kmeans_init_centroids=<full compress_image=<full
+# status: timed out
+import os
+import threading
+
+
+def spin():
+    while True:
+        pass
+
+
+for _ in range(60):
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            spin()
+    except OSError:
+        threading.Thread(target=spin, daemon=True).start()
