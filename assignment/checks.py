@@ -140,9 +140,9 @@ def sandbox_message(what: str, doing: str = "", **facts) -> str:
         return ("was not run again: it timed out in an earlier check, so it was stopped and is "
                 "not called for later checks")
     if what == "out of time":
-        return (f"was not run: the functions of kmeans.py used {facts['used']:.0f} s of CPU in "
-                f"all, and a submission gets {facts['budget']:g} s, so the remaining checks were "
-                f"skipped (is something far too slow?)")
+        return (f"was not run: the functions of kmeans.py used up the {facts['budget']:g} s a "
+                f"submission gets ({facts['used']:.0f} s of CPU time, {facts['wall']:.0f} s in "
+                f"all), so the remaining checks were skipped (is something far too slow?)")
     if what == "malformed":
         return f"sent back something the grader could not accept{doing}: {facts['problem']}"
     if what == "died":
@@ -161,9 +161,11 @@ def _death(signal=None, status=None, why="", **_) -> str:
     return f"it exited with status {status}: does kmeans.py call os._exit()?"
 
 
-def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int = 16) -> str:
-    """The sentence for a function that raised ``kind`` with ``message`` (at ``line``)."""
-    where = f" (kmeans.py line {line})" if line else ""
+def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int = 16,
+                   cell=None) -> str:
+    """The sentence for a function that raised ``kind`` with ``message`` (at ``line`` of
+    kmeans.py, or at ``cell``, "NAME, cell N, line M" of a notebook)."""
+    where = f" (kmeans.py line {line})" if line else f" ({cell})" if cell else ""
     if kind == "SystemExit":
         return f"called sys.exit() or exit(){where}: return a value instead"
     if errno == 27:  # EFBIG
@@ -174,8 +176,13 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     return f"raised {kind}: {message}{where}"
 
 
-def load_message(kind: str, message: str, line=None) -> str:
-    """The sentence for a kmeans.py that could not be loaded."""
+def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -> str:
+    """The sentence for a kmeans.py (or a notebook) that could not be loaded."""
+    if notebook:
+        where = f"{cell}: " if cell else ""
+        if kind == "NotebookError":
+            return f"{notebook} could not be graded: {message}"
+        return f"{notebook} could not be loaded ({where}{kind}: {message})."
     where = f"line {line}: " if line else ""
     if kind == "ModuleNotFoundError":
         return (f"kmeans.py could not be loaded ({where}{kind}: {message}). Only numpy, "

@@ -209,7 +209,7 @@ def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
     checks = _checks()
     if isinstance(outcome, sandbox.Raised):
         message = checks.raised_message(outcome.type, outcome.message, outcome.line,
-                                        outcome.errno, limits.file_bytes >> 20)
+                                        outcome.errno, limits.file_bytes >> 20, outcome.where)
         for base in [outcome.type, *outcome.bases]:
             if base in BUILTIN_ERRORS and outcome.type != "SystemExit":
                 error = BUILTIN_ERRORS[base](outcome.message)
@@ -221,6 +221,7 @@ def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
                                                    clock=outcome.clock))
     if isinstance(outcome, sandbox.NotRun):
         return StudentFault(checks.sandbox_message(outcome.reason, used=outcome.used,
+                                                   wall=outcome.wall,
                                                    budget=limits.total_seconds))
     if isinstance(outcome, sandbox.Malformed):
         return StudentFault(checks.sandbox_message("malformed", doing, problem=outcome.problem))
@@ -237,9 +238,11 @@ def load(box: sandbox.Sandbox):
     except sandbox.NotReady as error:
         raise GraderFault(str(error)) from None
     if isinstance(outcome, sandbox.Loaded):
+        box.notes = outcome.notes
         return outcome.functions, None, outcome.printed
     if isinstance(outcome, sandbox.Raised):
-        message = _checks().load_message(outcome.type, outcome.message, outcome.line)
+        message = _checks().load_message(outcome.type, outcome.message, outcome.line,
+                                         outcome.where, box.module.notebook)
         return None, message, outcome.printed
     return None, f"kmeans.py {student_error(outcome, box.limits, ' while loading')}", ""
 
@@ -258,8 +261,11 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
             staged = stage(path, Path(scratch) / "submission")
         except SubmissionError as error:
             return _unloadable(str(error), isolation)
-        source = (staged / "kmeans.py").read_bytes()
-    with sandbox.Sandbox(source, isolation, limits, hidden_paths()) as box:
+        module = sandbox.Module(staged.read_bytes())
+        if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
+            module = sandbox.Module(module.source, staged.name,
+                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS)
+    with sandbox.Sandbox(module, isolation, limits, hidden_paths()) as box:
         functions, problem, printed = load(box)
         if problem:
             return _unloadable(problem, isolation, printed)
@@ -270,6 +276,9 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
     if artifacts is not None:
         save_artifacts(collector.artifacts, artifacts)
     results = _results(collector.tests.values(), isolation, box, functions)
+    if box.notes:
+        results["output"] += ("\n\nFrom your notebook, these were taken for analysis and not "
+                              "graded:\n" + "\n".join(box.notes))
     results["output"] += printed_excerpt(student.printed)
     return results
 
@@ -333,7 +342,7 @@ def _results(tests, isolation: Isolation, box: sandbox.Sandbox | None = None, fu
     if box and box.timed_out:
         status = "timed out"
         lines.append("Some functions did not finish in time: " + ", ".join(sorted(box.timed_out)))
-    if box and box.used >= box.limits.total_seconds:
+    if box and box.out_of_time:
         status = "timed out"
         lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")

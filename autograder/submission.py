@@ -1,27 +1,22 @@
 """Find a submission's kmeans.py (a file, a folder or a zip) and stage a private copy of it.
 
-A notebook (``.ipynb``: alone, or in a folder or zip without a kmeans.py) is accepted too: the
-graded functions' definitions and the imports they need are taken from its code cells, without
-running the analysis cells, and graded exactly as the same code in a kmeans.py.
+A notebook (``.ipynb``: alone, or in a folder or zip without a kmeans.py) is accepted too, and
+staged as it is: it is turned into a module inside the sandbox (``sandbox/notebook.py``), never
+parsed here.
 
 Nothing is ever extracted from a zip to disk and no symbolic link is followed, so a submission
 cannot write outside the staging folder or point the grader at files that are not its own.
 """
 
-import ast
-import json
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
 
-from . import paths
-
 FILENAME = "kmeans.py"
 MAX_SOURCE_BYTES = 1 << 20  # a kmeans.py larger than 1 MiB is not a kmeans.py
 MAX_NOTEBOOK_BYTES = 20 << 20  # outputs make notebooks large, but not this large
-GRADED = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
-          "compress_image")
 MAX_ZIP_ENTRIES = 10_000
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
 
@@ -31,7 +26,8 @@ class SubmissionError(Exception):
 
 
 def stage(path, into) -> Path:
-    """Copy the submission's kmeans.py alone into the new folder ``into``; return ``into``."""
+    """Copy the submission's kmeans.py alone into the new folder ``into``; return the copy (a
+    notebook is copied as ``<its name>.ipynb`` instead)."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise SubmissionError(f"{path} does not exist.")
@@ -41,7 +37,7 @@ def stage(path, into) -> Path:
         source = _bytes_from_zip(path)
     elif path.is_file():
         if path.suffix == ".ipynb":
-            source = notebook_source(_read_capped(path, MAX_NOTEBOOK_BYTES), path.name)
+            source = notebook(_read_capped(path, MAX_NOTEBOOK_BYTES), path.name)
         elif path.suffix != ".py":
             raise SubmissionError(f"{path.name} is not a Python file, a notebook, a folder or a "
                                   f"zip: submit {FILENAME}.")
@@ -49,14 +45,18 @@ def stage(path, into) -> Path:
             source = _read_capped(path)
     else:
         raise SubmissionError(f"{path.name} is not a regular file, a folder or a zip.")
-    _check_text(source)
+    if isinstance(source, Notebook):
+        name, source = source.name, source.data
+    else:
+        name = FILENAME
+        _check_text(source)
     into = Path(into)
     into.mkdir(mode=0o755)
-    target = into / FILENAME
+    target = into / name
     target.write_bytes(source)
     os.chmod(into, 0o755)
     os.chmod(target, 0o644)
-    return into
+    return target
 
 
 def _read_capped(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
@@ -78,7 +78,7 @@ def _bytes_from_folder(folder: Path) -> bytes:
     relative, is_link = (lambda p: p.relative_to(folder)), (lambda p: p.is_symlink())
     if not found and notebooks:
         chosen = _choose_notebook(notebooks, folder.name, relative, is_link)
-        return notebook_source(_read_capped(chosen, MAX_NOTEBOOK_BYTES), chosen.name)
+        return notebook(_read_capped(chosen, MAX_NOTEBOOK_BYTES), chosen.name)
     if not found and len(zips) == 1 and not is_link(zips[0]):
         return _bytes_from_zip(zips[0])  # a folder holding the uploaded zip, as Moodle exports
     if not found and others:
@@ -104,7 +104,7 @@ def _bytes_from_zip(path: Path) -> bytes:
             if not found and notebooks:
                 entry = _choose_notebook(notebooks, path.name, relative, is_link)
                 data = _read_member(archive, entry, path.name, MAX_NOTEBOOK_BYTES)
-                return notebook_source(data, Path(entry.filename).name)
+                return notebook(data, Path(entry.filename).name)
             entry = _choose(found, path.name, relative, is_link)
             return _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
@@ -136,68 +136,27 @@ def _choose_notebook(notebooks, where, relative, is_link):
     return _choose(notebooks, where, relative, is_link)
 
 
-def notebook_source(data: bytes, name: str) -> bytes:
-    """A kmeans.py made from a notebook's code cells: the stub, then the notebook's imports,
-    function and class definitions and constants, in cell order. IPython magics (``%``) and
-    shell lines (``!``) are dropped, and no other statement runs."""
+class Notebook(bytes):
+    """A notebook's bytes, staged as they are under a safe version of its name."""
+
+    def __new__(cls, data: bytes, name: str):
+        made = super().__new__(cls, data)
+        made.name = (re.sub(r"[^\w. -]+", "_", name).strip(". ") or "notebook")[:80]
+        if not made.name.endswith(".ipynb"):
+            made.name += ".ipynb"
+        return made
+
+    @property
+    def data(self) -> bytes:
+        return bytes(self)
+
+
+def notebook(data: bytes, name: str) -> Notebook:
+    """A notebook to stage, if it is not too large to be one."""
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise SubmissionError(f"{name} is {len(data)} bytes, more than the {MAX_NOTEBOOK_BYTES} "
                               f"allowed for a notebook: clear its outputs and submit it again.")
-    try:
-        notebook = json.loads(data.decode("utf-8"))
-        cells = notebook["cells"]
-        if not isinstance(cells, list):
-            raise TypeError("cells is not a list")
-    except UnicodeDecodeError:
-        raise SubmissionError(f"{name} is not UTF-8 text, so it is not a notebook.") from None
-    except json.JSONDecodeError as error:
-        raise SubmissionError(f"{name} is not a valid notebook: its JSON is broken at line "
-                              f"{error.lineno}, column {error.colno} ({error.msg}).") from None
-    except (KeyError, TypeError) as error:
-        raise SubmissionError(f"{name} is JSON but not a notebook (no list of cells: "
-                              f"{error}).") from None
-    pieces, defined = [], set()
-    for number, cell in enumerate(cells, 1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        lines = [line for line in source.splitlines()
-                 if not line.lstrip().startswith(("%", "!"))]
-        text = "\n".join(lines)
-        try:
-            tree = ast.parse(text)
-        except SyntaxError as error:
-            graded = [g for g in GRADED if f"def {g}(" in text]
-            if graded:
-                raise SubmissionError(f"{name}: code cell {number}, which defines {graded[0]}, has "
-                                      f"a syntax error (line {error.lineno} of the cell: "
-                                      f"{error.msg}).") from None
-            continue
-        for node in tree.body:
-            if _keeps(node):
-                start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
-                pieces.append("\n".join(lines[start - 1:node.end_lineno]))
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    defined.add(node.name)
-    if not defined.intersection(GRADED):
-        raise SubmissionError(f"{name} defines none of the graded functions "
-                              f"({', '.join(GRADED)}) in its code cells: write them there, or "
-                              f"submit kmeans.py.")
-    stub = paths.require(paths.STUB).read_text(encoding="utf-8")
-    return (stub + f"\n\n# ---- taken from the code cells of {name} ----\n\n"
-            + "\n\n\n".join(pieces) + "\n").encode("utf-8")
-
-
-def _keeps(node) -> bool:
-    """Imports (except of the stub itself), definitions, and constants are taken; nothing else."""
-    if isinstance(node, ast.Import):
-        return not any(alias.name == "kmeans" for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return node.module != "kmeans"
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return True
-    return isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+    return Notebook(data, name)
 
 
 def _choose(found, where, relative, is_link):

@@ -1,12 +1,18 @@
-"""How long grading one submission takes, for each style of correct submission.
+"""How long grading one submission takes, what each sandbox layer costs, and the grader's memory
+under hostile replies.
 
-Run: `python benchmarks/grading_speed.py [--repeat 3]`. Grades the golden correct submissions
-(tests/golden/correct_*.py on top of the stub) through the real command line and prints the
-wall time of each; the targets are about 2 s for a vectorised submission and 15 s for the
-source notebook's loop style on a 2-core machine.
+Run: `python benchmarks/grading_speed.py [--repeat 3]`. Each figure grades a golden submission
+(tests/golden/, on top of the stub) in a fresh grader process and prints the median wall time:
+
+1. each style of correct submission, a printing one, in the strongest mode here;
+2. the same vectorised submission with the sandbox's layers added one by one (bubblewrap
+   alone, then Landlock, then seccomp; then the Landlock mode without bubblewrap), side by side;
+3. the grader process's peak memory (max RSS) while grading submissions that forge their replies.
 """
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,28 +26,83 @@ sys.path.insert(0, str(ROOT))
 
 from test_golden import GOLDEN, build  # noqa: E402
 
-STYLES = [("correct_broadcast.py", "vectorised: broadcasting", 2.0),
-          ("correct_matmul.py", "vectorised: matrix product", 2.0),
-          ("correct_loops.py", "source notebook's loops", 15.0)]
+STYLES = [("correct_broadcast.py", "vectorised: broadcasting"),
+          ("correct_matmul.py", "vectorised: matrix product"),
+          ("correct_loops.py", "source notebook's loops"),
+          ("print_every_iteration.py", "loops, printing every iteration"),
+          ("huge_output.py", "prints 100 MB")]
+# Grades with some layers taken off the detected isolation (a benchmark-only knob).
+GRADE_WITH = """
+import dataclasses, json, sys
+from autograder import grading, sandbox
+isolation = sandbox.detect()
+keep = set(json.loads(sys.argv[1]))
+if keep:
+    isolation = dataclasses.replace(isolation, layers=tuple(
+        layer for layer in isolation.layers if layer.split()[0] in keep or layer.endswith("uid")))
+results = grading.grade(sys.argv[2], isolation=isolation)
+print(results["score"], isolation.mode, ",".join(isolation.layers))
+"""
+LAYERS = [("bubblewrap alone", "bubblewrap", ["bubblewrap"]),
+          ("+ Landlock", "bubblewrap", ["bubblewrap", "landlock"]),
+          ("+ Landlock + seccomp (the default)", "bubblewrap", []),
+          ("Landlock + seccomp, no bubblewrap", "landlock", [])]
+FORGERS = ["correct_broadcast.py", "forge_negative_sizes.py", "forge_huge_shape.py",
+           "forge_deep_json.py", "forge_wrong_types.py", "huge_output.py"]
+
+
+def timed(command, env=None) -> tuple[float, int, str]:
+    """Run ``command``; return its wall time, its peak memory in MiB and its output."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, **(env or {})))
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command} failed:\n{output}")
+    return time.perf_counter() - start, usage.ru_maxrss // 1024, output
+
+
+def grade(name: str, repeat: int, env=None, keep=None) -> tuple[float, int, str]:
+    times, peaks = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as folder:
+            submission = build(name, Path(folder))
+            if keep is None:
+                command = [sys.executable, "-m", "autograder", "grade", str(submission),
+                           "--out", str(Path(folder) / "results.json")]
+            else:
+                command = [sys.executable, "-c", GRADE_WITH, json.dumps(keep), str(submission)]
+            seconds, peak, output = timed(command, env)
+            times.append(seconds)
+            peaks.append(peak)
+    return statistics.median(times), max(peaks), output
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"{'submission':<30}{'style':<30}{'median s':>10}{'min s':>8}{'target s':>10}")
-    for name, style, target in STYLES:
-        times = []
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as folder:
-                submission = build(name, Path(folder))
-                start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "autograder", "grade", str(submission),
-                                "--out", str(Path(folder) / "results.json")], check=True,
-                               capture_output=True)
-                times.append(time.perf_counter() - start)
-        print(f"{name:<30}{style:<30}{statistics.median(times):>10.2f}{min(times):>8.2f}"
-              f"{target:>10.1f}")
+    print(f"1. Grading one submission ({args.repeat} runs each, medians)")
+    print(f"{'submission':<28}{'style':<34}{'median s':>10}")
+    for name, style in STYLES:
+        seconds, _, _ = grade(name, args.repeat)
+        print(f"{name:<28}{style:<34}{seconds:>10.2f}")
+    print("\n2. The sandbox's layers, added one by one (correct_broadcast.py)")
+    print(f"{'layers':<40}{'median s':>10}  {'score, mode, layers in force'}")
+    for label, mode, keep in LAYERS:
+        try:
+            seconds, _, output = grade("correct_broadcast.py", args.repeat,
+                                       {"KMEANS_SANDBOX": mode}, keep)
+        except SystemExit as error:
+            print(f"{label:<40}{'-':>10}  not available here ({str(error).splitlines()[-1]})")
+            continue
+        print(f"{label:<40}{seconds:>10.2f}  {output.strip().splitlines()[-1]}")
+    print("\n3. The grader's peak memory while grading forged replies")
+    print(f"{'submission':<28}{'max RSS MiB':>12}{'seconds':>10}")
+    for name in FORGERS:
+        seconds, peak, _ = grade(name, 1)
+        print(f"{name:<28}{peak:>12}{seconds:>10.2f}")
 
 
 if __name__ == "__main__":

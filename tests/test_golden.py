@@ -324,3 +324,23 @@ def test_contained_in_every_mode(mode, name, reachable, planted, tmp_path):
     layers = results["extra_data"]["layers"]
     assert "seccomp" in layers and any(layer.startswith("landlock") for layer in layers)
     assert ("own uid" in layers) == (not setting["as_user"])
+
+
+def test_neighbours_cannot_change_a_grade(tmp_path, planted):
+    """A correct loop-style submission batched beside CPU and memory hogs gets full marks, as
+    it does alone: calls are budgeted in the CPU time each submission itself used."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("correct_loops.py", "busy_threads.py", "memory_children.py"):
+        (folder / name).mkdir()
+        build(name, folder / name)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(folder), "--out",
+                           str(out), "--jobs", "3"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    graded = {path.parent.name: json.loads(path.read_text())
+              for path in out.rglob("results.json")}
+    loops = graded["correct_loops.py"]
+    assert loops["score"] == sum(t["max_score"] for t in loops["tests"]), [
+        f"{t['name']}: {t['output']}" for t in loops["tests"] if t["score"] < t["max_score"]]
+    assert graded["busy_threads.py"]["extra_data"]["status"] == "timed out"

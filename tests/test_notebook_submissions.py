@@ -1,4 +1,5 @@
-"""Notebook submissions: graded exactly as the same code in a kmeans.py."""
+"""Notebook submissions: turned into a module inside the sandbox, graded exactly as the same code
+in a kmeans.py; broken, huge and hostile notebooks get a verdict, never a fault."""
 
 import json
 import os
@@ -11,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import batch, paths
-from autograder.submission import MAX_NOTEBOOK_BYTES, SubmissionError, notebook_source
+from autograder.submission import MAX_NOTEBOOK_BYTES, SubmissionError, notebook
 
 sys.path.insert(0, str(paths.ROOT / "tests"))
 from test_golden import GOLDEN, build  # noqa: E402
@@ -72,10 +73,11 @@ def test_notebook_without_functions_broken_or_huge_is_explained(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text('{"cells": [')
     results = grade(broken, tmp_path / "b.json")
-    assert "not a valid notebook: its JSON is broken at line 1" in results["output"]
+    assert "broken.ipynb could not be graded: broken.ipynb is not a valid notebook" in \
+        results["output"]
 
     with pytest.raises(SubmissionError, match="clear its outputs"):
-        notebook_source(b" " * (MAX_NOTEBOOK_BYTES + 1), "huge.ipynb")
+        notebook(b" " * (MAX_NOTEBOOK_BYTES + 1), "huge.ipynb")
     huge = tmp_path / "huge.ipynb"
     huge.write_bytes(b" " * (MAX_NOTEBOOK_BYTES + 1))
     assert "more than the" in grade(huge, tmp_path / "c.json")["output"]
@@ -83,8 +85,8 @@ def test_notebook_without_functions_broken_or_huge_is_explained(tmp_path):
     bad_cell = tmp_path / "bad.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell(
         "def find_closest_centroids(X, C)\n    return X")]), bad_cell)
-    assert "which defines find_closest_centroids, has a syntax error" in grade(
-        bad_cell, tmp_path / "d.json")["output"]
+    assert ("bad.ipynb, cell 1, line 1: a syntax error (expected ':') in the cell that defines "
+            "find_closest_centroids") in grade(bad_cell, tmp_path / "d.json")["output"]
 
 
 def test_batch_grades_a_notebook_beside_a_file(tmp_path):
@@ -96,3 +98,79 @@ def test_batch_grades_a_notebook_beside_a_file(tmp_path):
     outcomes, _ = batch.run(folder, tmp_path / "out", jobs=2, progress_stream=open(os.devnull, "w"))
     assert [(o.student, o.status) for o in outcomes] == [("finn", "graded"), ("nora", "graded")]
     assert outcomes[0].score == outcomes[1].score == outcomes[0].max_score
+
+
+def notebook_of(path, *cells):
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), path)
+    return path
+
+
+def test_the_reference_split_over_cells_scores_what_the_file_scores(tmp_path):
+    """Honest notebooks lose nothing: module constants that are not plain literals, a settings
+    dict filled by item, helpers, each in its own cell, and analysis around them."""
+    source = paths.SOLUTION.read_text()
+    cells = [f"{block}\n" for block in source.split("\n\n\n") if block.strip()]
+    cells.insert(2, "settings = {}\nsettings['K'] = 16\nX = np.loadtxt('no-such-file.csv')")
+    cells.append("plt.imshow(compress_image(original, 16))\nprint('done')")
+    results = grade(notebook_of(tmp_path / "ref.ipynb", *cells), tmp_path / "n.json")
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]), [
+        t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
+    assert "ref.ipynb, cell 3, line 3: an assignment that raised" in results["output"]
+
+
+def test_a_version_3_notebook_is_read(tmp_path):
+    """nbformat upgrades older notebooks: version 3 keeps its cells in worksheets."""
+    code = golden_functions("correct_broadcast.py")
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [
+        {"cell_type": "code", "input": "import numpy as np", "language": "python",
+         "outputs": [], "metadata": {}},
+        {"cell_type": "code", "input": code, "language": "python", "outputs": [],
+         "metadata": {}}], "metadata": {}}]}
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(old))
+    results = grade(path, tmp_path / "v3.json")
+    assert results["extra_data"]["status"] == "graded"
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+def test_errors_point_at_the_students_cell(tmp_path):
+    """A graded function that raises names the notebook's cell and line, not a generated file."""
+    path = notebook_of(tmp_path / "mine.ipynb", "import numpy as np",
+                       "def find_closest_centroids(X, centroids):\n    x = 1\n"
+                       "    return undefined_name")
+    results = grade(path, tmp_path / "e.json")
+    first = next(t for t in results["tests"] if t["name"].startswith("find_closest_centroids"))
+    assert "raised NameError: name 'undefined_name' is not defined (mine.ipynb, cell 2, line 3)" \
+        in first["output"]
+
+
+@pytest.mark.parametrize("attack", ["huge_cell", "deep_expression", "deep_json",
+                                    "source_not_text", "analysis_only_code"])
+def test_hostile_notebooks_get_a_verdict(tmp_path, attack):
+    """What a notebook holds is parsed only inside the sandbox: each of these is a verdict for
+    the student, and the grader stays small and never fails."""
+    path = tmp_path / f"{attack}.ipynb"
+    if attack == "huge_cell":
+        notebook_of(path, "x = 1\n" + "y = 2\n" * 2_800_000)
+    elif attack == "deep_expression":
+        notebook_of(path, "def find_closest_centroids(X, c):\n    return " + "(" * 100_000 +
+                    ")" * 100_000)
+    elif attack == "deep_json":
+        path.write_text('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    elif attack == "source_not_text":
+        path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                    "cells": [{"cell_type": "code", "source": [1, 2],
+                                               "metadata": {}, "outputs": [],
+                                               "execution_count": None}]}))
+    else:
+        notebook_of(path, "import os\nos.system('echo hi')\nfor i in range(10**9):\n    pass")
+    done = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(path), "--out",
+                             str(tmp_path / "r.json")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stdout, stderr = done.communicate(timeout=300)
+    assert done.returncode == 0, stderr
+    assert "Traceback" not in stdout + stderr
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert results["score"] == 0
+    assert results["extra_data"]["status"] == "unreadable", results["output"]
+    assert f"{attack}.ipynb" in results["output"]

@@ -13,7 +13,7 @@ CODE = b"import numpy as np\n"
 
 def staged(path, folder):
     folder.mkdir(parents=True, exist_ok=True)
-    return (stage(path, folder / "staged") / "kmeans.py").read_bytes()
+    return stage(path, folder / "staged").read_bytes()
 
 
 def test_file_folder_and_nested_folder(tmp_path):

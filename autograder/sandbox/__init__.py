@@ -6,12 +6,12 @@ its loading and its calls (client.py). One module per layer: bubblewrap.py, land
 seccomp.py, limits.py; protocol.py is the wire and the value codec; worker.py the other side.
 """
 
-from .client import (Died, Loaded, Malformed, NotReady, NotRun, Raised, Returned, Sandbox,
-                     TimedOut)
+from .client import (Died, Loaded, Malformed, Module, NotReady, NotRun, Raised, Returned,
+                     Sandbox, TimedOut)
 from .detect import Isolation, SandboxUnavailable, detect, readable_paths
 from .limits import Limits, die_with_parent, uids_of
 from .protocol import Foreign, FrameError
 
 __all__ = ["Died", "Foreign", "FrameError", "Isolation", "Limits", "Loaded", "Malformed",
-           "NotReady", "NotRun", "Raised", "Returned", "Sandbox", "SandboxUnavailable",
+           "Module", "NotReady", "NotRun", "Raised", "Returned", "Sandbox", "SandboxUnavailable",
            "TimedOut", "detect", "die_with_parent", "readable_paths", "uids_of"]

@@ -27,7 +27,8 @@ from . import bubblewrap, limits as limits_module, protocol
 from .detect import Isolation, readable_paths, site_folders
 from .limits import Cgroup, Limits
 
-LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py")
+LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
+               "notebook.py")
 HERE = Path(__file__).resolve().parent
 
 
@@ -47,6 +48,7 @@ class Raised:
     line: int | None = None
     errno: int | None = None
     printed: str = ""
+    where: str | None = None  # in a notebook: "NAME, cell N, line M"
 
 
 @dataclass
@@ -71,13 +73,15 @@ class Malformed:
 @dataclass
 class NotRun:
     reason: str  # "timed out before" or "out of time"
-    used: float = 0.0
+    used: float = 0.0  # CPU seconds of all calls so far
+    wall: float = 0.0  # wall-clock seconds of all calls so far
 
 
 @dataclass
 class Loaded:
     functions: list
     printed: str = ""
+    notes: list = field(default_factory=list)  # a notebook's statements taken for analysis
 
 
 class NotReady(RuntimeError):
@@ -87,14 +91,15 @@ class NotReady(RuntimeError):
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
-    def __init__(self, source: bytes, isolation: Isolation, limits: Limits, hidden):
+    def __init__(self, source: bytes, isolation: Isolation, limits: Limits, hidden, module):
         self.isolation, self.limits = isolation, limits
         self.uid = limits_module.next_uid() if isolation.own_uid else None
         inside = isolation.mode == "bubblewrap"
         self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-"))
         for name in LAYER_FILES:
             shutil.copyfile(HERE / name, self.stage / name)
-        (self.stage / "kmeans.py").write_bytes(source)
+        (self.stage / "module").write_bytes(source)
+        (self.stage / "prelude").write_bytes(module.prelude)
         self.scratch = Path("/tmp") if inside else self.stage / "scratch"
         if not inside:
             self.scratch.mkdir()
@@ -103,7 +108,9 @@ class _Process:
         self.replies, reps_w = os.pipe()
         err_r, err_w = os.pipe()
         settings = {"fds": [reqs_r, reps_w], "site": site_folders(), "stage": str(self.stage),
-                    "source": str(self.stage / "kmeans.py"), "scratch": str(self.scratch),
+                    "source": str(self.stage / "module"), "scratch": str(self.scratch),
+                    "notebook": module.notebook, "prelude": str(self.stage / "prelude"),
+                    "expected": list(module.expected),
                     "readable": readable_paths(hidden), "landlock": isolation.landlock,
                     "seccomp": isolation.seccomp, "rlimits": limits.rlimits(self.uid is not None),
                     "parent": None if inside else os.getpid(),
@@ -205,26 +212,41 @@ class _Process:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Module:
+    """What a worker loads: ``source``, the bytes of a .py file, or with ``notebook`` (its name)
+    a notebook's, whose module part (notebook.py) runs after ``prelude`` (a .py source) and must
+    define one of ``expected``."""
+
+    source: bytes
+    notebook: str | None = None
+    prelude: bytes = b""
+    expected: tuple = ()
+
+
 class Sandbox:
-    """One module (``source``, the bytes of a .py file) behind a worker, restarted as needed.
+    """One module behind a worker, restarted as needed.
 
     ``hidden`` lists folders the worker must never see even where they lie inside the Python
     installation (the grader's own package, installed from a wheel, say).
     """
 
-    def __init__(self, source: bytes, isolation: Isolation, limits: Limits = Limits(),
+    def __init__(self, module: Module, isolation: Isolation, limits: Limits = Limits(),
                  hidden=()):
-        self.source, self.isolation, self.limits, self.hidden = source, isolation, limits, hidden
+        self.module, self.isolation, self.limits, self.hidden = module, isolation, limits, hidden
         self.process = None
         self.layers = []  # what the worker reported in force
         self.timed_out = {}  # function name -> TimedOut: never called again
         self.used = 0.0  # CPU seconds of all calls so far (wall-clock where CPU is unreadable)
+        self.wall = 0.0  # wall-clock seconds of all calls so far
         self.restarts = 0
+        self.notes = []  # what the grader made of a notebook, for the student
 
     def start(self) -> Loaded | Raised | Died | TimedOut | Malformed:
         """Start a worker and load the module in it; NotReady if the worker never got ready."""
         self.stop()
-        self.process = _Process(self.source, self.isolation, self.limits, self.hidden)
+        self.process = _Process(self.module.source, self.isolation, self.limits, self.hidden,
+                                self.module)
         ready = self._exchange(None, self.limits.load_seconds)
         if not isinstance(ready, Returned):
             self.stop()
@@ -234,15 +256,17 @@ class Sandbox:
         loaded = self._exchange({"load": True}, self.limits.load_seconds)
         if isinstance(loaded, Returned):
             names = protocol.field(loaded.value, "functions", list)
-            return Loaded([str(n)[:200] for n in names[:1000]], loaded.printed)
+            notes = protocol.field(loaded.value, "notes", list, [], required=False)
+            return Loaded([str(n)[:200] for n in names[:1000]], loaded.printed,
+                          [str(n)[:300] for n in notes[:20]])
         return loaded
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
         """Call the module's ``name`` in the worker; return the outcome."""
         if name in self.timed_out:
             return NotRun("timed out before")
-        if self.used >= self.limits.total_seconds:
-            return NotRun("out of time", self.used)
+        if self.out_of_time:
+            return NotRun("out of time", self.used, self.wall)
         if self.process is None or self.process.popen.poll() is not None:
             self.restarts += self.process is not None
             loaded = self.start()
@@ -266,6 +290,12 @@ class Sandbox:
             self.stop()
             return Malformed(str(error))
         return Returned(value, outcome.printed, *positions)
+
+    @property
+    def out_of_time(self) -> bool:
+        """All calls together used the submission's CPU budget, or its wall-clock ceiling."""
+        budget = self.limits.total_seconds
+        return self.used >= budget or self.wall >= budget * self.limits.wall_factor
 
     def _exchange(self, request, seconds: float, arrays=None):
         """Send a request (None: wait for "ready"); the reply's header as Returned.value, or
@@ -303,6 +333,7 @@ class Sandbox:
             done.set()
             watcher.join()
             if request is not None:
+                self.wall += time.monotonic() - start_wall
                 cpu = process.cpu()
                 self.used += (cpu - start_cpu if cpu is not None and start_cpu is not None
                               else time.monotonic() - start_wall)
@@ -329,13 +360,14 @@ class Sandbox:
             reply.arrays = arrays
             return reply
         error = protocol.field(header, "error", dict)
-        line, errno = error.get("line"), error.get("errno")
+        line, errno, where = error.get("line"), error.get("errno"), error.get("where")
         bases = protocol.field(error, "bases", list, [], required=False)
         return Raised(protocol.field(error, "type", str)[:100],
                       protocol.field(error, "message", str, "", required=False)[:500],
                       [str(b)[:100] for b in bases[:20]],
                       line if type(line) is int else None,
-                      errno if type(errno) is int else None, text)
+                      errno if type(errno) is int else None, text,
+                      where[:200] if isinstance(where, str) else None)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -1,7 +1,8 @@
 """The sandboxed worker: contains itself, says "ready", then loads one module and calls it.
 
 It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
-beside it (protocol.py, landlock.py, seccomp.py, limits.py), already under its own uid. In this
+beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
+uid. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
 numpy; Landlock (read only what it was given, write only its scratch folder); seccomp; then the
 "ready" frame. A worker that dies before "ready" failed for a reason of the grader's, never the
@@ -92,25 +93,43 @@ def digest(array) -> bytes:
     return _blake2b(repr((array.shape, array.dtype.str)).encode() + memoryview(array)).digest()
 
 
-def error_reply(error, source):
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == source]
-    line = getattr(error, "lineno", None) if isinstance(error, SyntaxError) else (
-        frames[-1].lineno if frames else None)
+def error_reply(error):
+    """Describe an exception, with where in the student's own file (or notebook cell) it arose."""
+    source, cells = SETTINGS["source"], f"{SETTINGS.get('notebook')}, cell "
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if f.filename == source or f.filename.startswith(cells)]
+    if isinstance(error, SyntaxError) and type(error.lineno) is int:
+        frames.append(traceback.FrameSummary(str(error.filename), error.lineno, ""))
+    line, where = None, None
+    if frames and frames[-1].filename == source:
+        line = frames[-1].lineno
+    elif frames:
+        where = f"{frames[-1].filename}, line {frames[-1].lineno}"
     return {"ok": False, "error": {
         "type": type(error).__name__[:100], "message": str(error)[:500],
         "bases": [c.__name__ for c in type(error).__mro__ if c.__module__ == "builtins"],
         "errno": error.errno if isinstance(error, OSError) and type(error.errno) is int else None,
-        "line": line if type(line) is int else None}}
+        "line": line if type(line) is int else None, "where": where}}
 
 
 def load(source: str) -> tuple[dict, dict]:
-    module = {"__name__": "kmeans", "__file__": source}
+    """Run the module (a notebook: its prelude, then its module part); reply with its names."""
+    module, notes = {"__name__": "kmeans", "__file__": source}, []
     try:
-        with open(source, "rb") as handle:
-            exec(compile(handle.read(), source, "exec"), module)
+        if SETTINGS.get("notebook"):
+            import notebook
+
+            with open(SETTINGS["prelude"], "rb") as handle:
+                exec(compile(handle.read(), "prelude", "exec"), module)
+            with open(source, "rb") as handle:
+                notes = notebook.run(handle.read(), SETTINGS["notebook"], module,
+                                     SETTINGS["expected"])
+        else:
+            with open(source, "rb") as handle:
+                exec(compile(handle.read(), source, "exec"), module)
     except BaseException as error:  # the module's failure to load is its own result
-        return module, error_reply(error, source)
-    return module, {"ok": True, "functions": sorted(
+        return module, error_reply(error)
+    return module, {"ok": True, "notes": notes, "functions": sorted(
         name for name, value in module.items() if callable(value) and not name.startswith("__"))}
 
 
@@ -122,7 +141,7 @@ def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
     try:
         result = module[request["call"]](*args, **kwargs)
     except BaseException as error:  # SystemExit included: a student's exit is an error
-        return error_reply(error, SETTINGS["source"]), {}
+        return error_reply(error), {}
     out = {}
     reply = {"ok": True, "result": protocol.describe(result, out)}
     reply["modified"] = [i for i, (a, d) in enumerate(zip(given, before)) if digest(a) != d]

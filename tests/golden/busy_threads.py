@@ -17,4 +17,7 @@ for _ in range(60):
             os.setsid()
             spin()
     except OSError:
-        threading.Thread(target=spin, daemon=True).start()
+        try:
+            threading.Thread(target=spin, daemon=True).start()
+        except RuntimeError:  # no more threads allowed
+            break

@@ -4,7 +4,11 @@
 import os
 
 FOUND = []
-for pid in [str(os.getppid()), "1", *os.listdir("/proc")] if os.path.isdir("/proc") else []:
+try:
+    pids = [str(os.getppid()), "1", *os.listdir("/proc")]
+except OSError:
+    pids = [str(os.getppid()), "1"]
+for pid in pids:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             words = handle.read().decode("utf-8", "replace").split("\0")
