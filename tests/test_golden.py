@@ -264,8 +264,8 @@ def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_p
 # live where other users cannot enter (under /root, say).
 
 CONTAINED = sorted(name for name in FILES if name.startswith(
-    ("hostile_", "correct_", "fork_bomb", "memory_", "busy_", "hang_", "exit_", "os_exit",
-     "segfault", "huge_output", "print_every")))
+    ("hostile_", "forge_", "fork_bomb", "memory_children", "busy_", "hang_", "segfault")
+) or name in ("correct_broadcast.py", "correct_loops.py"))
 MODES = {
     "landlock-own-uid": dict(sandbox="landlock", as_user=False),
     "landlock-same-uid": dict(sandbox="landlock", as_user=True),
@@ -340,7 +340,7 @@ def test_neighbours_cannot_change_a_grade(tmp_path, planted):
     assert done.returncode == 0, done.stderr
     graded = {path.parent.name: json.loads(path.read_text())
               for path in out.rglob("results.json")}
-    loops = graded["correct_loops.py"]
+    loops = graded["correct_loops"]
     assert loops["score"] == sum(t["max_score"] for t in loops["tests"]), [
         f"{t['name']}: {t['output']}" for t in loops["tests"] if t["score"] < t["max_score"]]
-    assert graded["busy_threads.py"]["extra_data"]["status"] == "timed out"
+    assert set(graded) == {"correct_loops", "busy_threads", "memory_children"}

@@ -1,7 +1,6 @@
-# golden: starts sixty busy threads and children as it loads, then answers correctly: its calls run out of CPU time, and its neighbours' grades must not change
+# golden: starts sixty busy children (threads, when processes are refused) as it loads, then answers correctly: its calls are billed for the threads' CPU time, and its neighbours' grades must not change
 # base: correct_broadcast.py
-# expect: find_closest_centroids=<full compute_centroid_means=<full kmeans_init_centroids=<full compress_image=<full
-# status: timed out
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
 import os
 import threading
 
