@@ -21,6 +21,7 @@ SIX_IDX = np.array([0, 1, 0, 1, 0, 1])
 SIX_MEANS = np.array([[7 / 6, 4.4 / 3], [22 / 3, 9.0]])  # [[1.1667, 1.4667], [7.3333, 9.0]]
 
 
+@pytest.mark.function("find_closest_centroids")
 @pytest.mark.points(2)
 def test_closest_six_points(student):
     """find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]"""
@@ -30,6 +31,7 @@ def test_closest_six_points(student):
     expect_equal(name, idx, SIX_IDX, "idx for the six-point sample with centroids [[1, 2], [8, 8]]")
 
 
+@pytest.mark.function("find_closest_centroids")
 @pytest.mark.points(1)
 def test_closest_tie(student):
     """find_closest_centroids: a point equally far from two centroids goes to the lower index"""
@@ -43,6 +45,7 @@ def test_closest_tie(student):
                  "(the point [0, 0] is 2 away from all three centroids, so it goes to 0)")
 
 
+@pytest.mark.function("find_closest_centroids")
 @pytest.mark.points(1)
 def test_closest_keeps_inputs(student):
     """find_closest_centroids: X and centroids are not modified"""
@@ -53,6 +56,7 @@ def test_closest_keeps_inputs(student):
     expect_unchanged(student, name, "centroids", 1, SIX_CENTROIDS, centroids)
 
 
+@pytest.mark.function("compute_centroid_means")
 @pytest.mark.points(2)
 def test_means_six_points(student):
     """compute_centroid_means: the six-point sample gives [[1.1667, 1.4667], [7.3333, 9.0]]"""
@@ -63,6 +67,7 @@ def test_means_six_points(student):
                  "idx = [0, 1, 0, 1, 0, 1] and K = 2", atol=1e-4)
 
 
+@pytest.mark.function("compute_centroid_means")
 @pytest.mark.points(1)
 def test_means_empty_cluster(student):
     """compute_centroid_means: a cluster with no points gets a row of NaN"""
@@ -75,6 +80,7 @@ def test_means_empty_cluster(student):
                  "the means for X = [[1, 2], [3, 4]], idx = [0, 0], K = 2 (cluster 1 is empty)")
 
 
+@pytest.mark.function("kmeans_init_centroids")
 @pytest.mark.points(2)
 def test_init_distinct_rows(student):
     """kmeans_init_centroids: returns K distinct rows of X"""
@@ -91,6 +97,7 @@ def test_init_distinct_rows(student):
              f"replacement), but it returned {centroids.tolist()}.")
 
 
+@pytest.mark.function("kmeans_init_centroids")
 @pytest.mark.points(1)
 def test_init_seed(student):
     """kmeans_init_centroids: the same seed gives the same centroids"""
@@ -105,6 +112,7 @@ def test_init_seed(student):
              f"np.random.default_rng(rng).")
 
 
+@pytest.mark.function("kmeans_init_centroids")
 @pytest.mark.points(1)
 @pytest.mark.parametrize("K", [0, 11], ids=["K=0, m=10", "K=11, m=10"])
 def test_init_bad_k(student, K):
@@ -114,6 +122,7 @@ def test_init_bad_k(student, K):
                   f"kmeans_init_centroids(X, K={K}) with m = 10 rows", "K must be between 1 and m")
 
 
+@pytest.mark.function("compress_image")
 @pytest.mark.points(2)
 def test_compress_small_image(student):
     """compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 with at most K colours"""
@@ -130,6 +139,7 @@ def test_compress_small_image(student):
     expect_unchanged(student, name, "image", 0, original, image)
 
 
+@pytest.mark.function("compress_image")
 @pytest.mark.points(2)
 def test_compress_photo_distortion(student):
     """compress_image: the bundled photo at K = 8 is closer to the original than its mean colour"""

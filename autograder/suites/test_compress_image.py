@@ -8,6 +8,7 @@ from autograder.suites.support import expect_array, fail, reply_of
 from checks import call
 
 NAME = "compress_image"
+pytestmark = pytest.mark.function(NAME)
 
 
 @pytest.fixture(scope="module")

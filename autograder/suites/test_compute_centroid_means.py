@@ -7,6 +7,7 @@ from autograder.suites.support import call, expect_array, expect_inputs_kept
 from checks import expect_close
 
 NAME = "compute_centroid_means"
+pytestmark = pytest.mark.function(NAME)
 
 
 def means(student, X, idx, K):

@@ -6,6 +6,7 @@ import pytest
 from autograder.suites.support import closest, expect_inputs_kept, expect_nearest, fail
 
 NAME = "find_closest_centroids"
+pytestmark = pytest.mark.function(NAME)
 
 
 @pytest.mark.points(2)

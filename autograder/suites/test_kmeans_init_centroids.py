@@ -7,6 +7,7 @@ from autograder.suites.support import call, expect_array, expect_inputs_kept, fa
 from checks import expect_raises
 
 NAME = "kmeans_init_centroids"
+pytestmark = pytest.mark.function(NAME)
 
 
 def init(student, X, K, rng):
