@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from . import paths, spec
-from .results import VISIBILITIES, Results, Status, TestResult, read_submitter
+from .results import VISIBILITIES, Results, Status, CheckResult, read_submitter
 from .sandbox import Isolation, Limits, Submission, Worker, detect_isolation
 from .submission import SubmissionError, stage
 
@@ -60,8 +60,8 @@ class Collector:
             self.collection_fault = fault
             items[:] = []
 
-    def results(self) -> list[TestResult]:
-        return [TestResult(**test) for test in self.tests.values()]
+    def results(self) -> list[CheckResult]:
+        return [CheckResult(**test) for test in self.tests.values()]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -211,7 +211,7 @@ def save_artifacts(arrays: dict, folder) -> Path:
     return folder / "capstone.npz"
 
 
-def collect_checks(include_hidden: bool = True) -> list[TestResult]:
+def collect_checks(include_hidden: bool = True) -> list[CheckResult]:
     """Every check with its function and points, in results.json's order, without running any."""
     return Results(run_suites(None, include_hidden, True).results()).tests
 
@@ -221,7 +221,7 @@ def check_names(include_hidden: bool = True) -> list[str]:
     return [test.name for test in collect_checks(include_hidden)]
 
 
-def _results(tests: list[TestResult], isolation: Isolation, worker: Worker | None = None,
+def _results(tests: list[CheckResult], isolation: Isolation, worker: Worker | None = None,
              status: Status = Status.GRADED, started: float | None = None) -> Results:
     missing = sorted(f for f in FUNCTIONS if worker and worker.functions is not None
                      and f not in worker.functions)

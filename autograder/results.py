@@ -34,7 +34,7 @@ class Status(StrEnum):
 
 
 @dataclass
-class TestResult:
+class CheckResult:
     """One check's outcome."""
 
     name: str  # starts with "<function>: "
@@ -55,7 +55,7 @@ class TestResult:
 class Results(Mapping):
     """Everything results.json says about one graded submission."""
 
-    tests: list[TestResult]
+    tests: list[CheckResult]
     status: Status = Status.GRADED
     output: str = ""
     isolation: str = ""
@@ -141,9 +141,9 @@ GRADER_FAILED = ("The grader failed while grading this submission: this is not a
                  "graded again.")
 
 
-def grader_error(tests: list[TestResult] = (), note: str = "") -> Results:
+def grader_error(tests: list[CheckResult] = (), note: str = "") -> Results:
     """The results written when the grader itself failed: every check 0, and why."""
-    tests = [TestResult(t.name, t.function, t.max_score, 0.0, "Not graded: the grader failed.",
+    tests = [CheckResult(t.name, t.function, t.max_score, 0.0, "Not graded: the grader failed.",
                         t.visibility, t.public) for t in tests]
     return Results(tests, Status.GRADER_ERROR, "\n".join(filter(None, [GRADER_FAILED, note])))
 
