@@ -46,9 +46,11 @@ def only_with_a_right_result(what: str):
         return
     except pytest.fail.Exception as failure:
         message = str(getattr(failure, "msg", failure))
-    # Failing outside `except` keeps the message free of a chained traceback.
-    fail(f"{message}\n(This check, {what}, gives its points only when the same call also "
-         f"returns the right result.)")
+    # `from None`: the with statement is still handling the first failure, which would
+    # otherwise be printed again, chained, before this one.
+    raise pytest.fail.Exception(f"{message}\n(This check, {what}, gives its points only when "
+                                f"the same call also returns the right result.)",
+                                pytrace=False) from None
 
 
 def call(module, name: str, *args, **kwargs):
