@@ -169,9 +169,11 @@ def read_submitter(path: Path | None = None) -> dict | None:
                  for user in data.get("users") or []]
         submitted = data.get("created_at")
         due = (data.get("assignment") or {}).get("due_date")
-        late = None
+        late = seconds_late = None
         if submitted and due:
-            late = datetime.fromisoformat(submitted) > datetime.fromisoformat(due)
-        return {"users": users, "submitted_at": submitted, "due_date": due, "late": late}
+            delay = (datetime.fromisoformat(submitted) - datetime.fromisoformat(due)).total_seconds()
+            late, seconds_late = delay > 0, max(0, round(delay))
+        return {"users": users, "submitted_at": submitted, "due_date": due, "late": late,
+                "seconds_late": seconds_late}
     except (OSError, ValueError, TypeError, AttributeError) as error:
         return {"unreadable": f"{path.name}: {type(error).__name__}: {error}"}

@@ -86,7 +86,8 @@ def test_a_graded_submission_writes_only_gradescope_fields(tmp_path):
         assert test["visibility"] == wanted, test["name"]
     submitter = results["extra_data"]["submitter"]
     assert submitter["users"] == [{"id": 7890, "name": "José Núñez", "email": "jose@example.edu"}]
-    assert submitter["late"] is True and submitter["due_date"].startswith("2026-11-20T23:00")
+    assert submitter["late"] is True and submitter["seconds_late"] == 600
+    assert submitter["due_date"].startswith("2026-11-20T23:00")
 
 
 def test_hidden_visibility_refuses_what_gradescope_does_not_know():
@@ -130,6 +131,7 @@ def test_submission_metadata_absent_unreadable_or_on_time(tmp_path):
     on_time.write_text(json.dumps({**METADATA, "created_at": "2026-11-20T22:00:00-08:00"}),
                        encoding="utf-8")
     assert read_submitter(on_time)["late"] is False
+    assert read_submitter(on_time)["seconds_late"] == 0
 
 
 def test_every_function_of_the_spec_has_exactly_its_points_in_the_checks():
