@@ -132,7 +132,7 @@ def test_init_bad_k(student, K):
 @pytest.mark.function("compress_image")
 @pytest.mark.points(2)
 def test_compress_small_image(student):
-    """compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 with at most K colours"""
+    """compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 in at most K colours, closer than its mean colour"""
     name = "compress_image"
     image = np.random.default_rng(1).integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
     K = 3

@@ -149,7 +149,7 @@ def grader_error(tests: list[CheckResult] = (), note: str = "") -> Results:
 
 
 def metadata_path() -> Path:
-    """Where Gradescope puts submission_metadata.json (under AUTOGRADER_ROOT, default /autograder)."""
+    """Gradescope's submission_metadata.json, under AUTOGRADER_ROOT (default /autograder)."""
     return Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")) / "submission_metadata.json"
 
 
@@ -171,7 +171,8 @@ def read_submitter(path: Path | None = None) -> dict | None:
         due = (data.get("assignment") or {}).get("due_date")
         late = seconds_late = None
         if submitted and due:
-            delay = (datetime.fromisoformat(submitted) - datetime.fromisoformat(due)).total_seconds()
+            delay = (datetime.fromisoformat(submitted)
+                     - datetime.fromisoformat(due)).total_seconds()
             late, seconds_late = delay > 0, max(0, round(delay))
         return {"users": users, "submitted_at": submitted, "due_date": due, "late": late,
                 "seconds_late": seconds_late}

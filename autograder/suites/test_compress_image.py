@@ -57,7 +57,7 @@ def describe_case(name, K):
 
 @pytest.mark.points(4)
 def test_valid_output(outputs):
-    """compress_image: returns an (H, W, 3) uint8 image with at most K colours, image unchanged
+    """compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour, image unchanged
 
     An output counts as valid only when it is also closer to the image than the image's mean
     colour, so that a constant or random image earns nothing.
