@@ -70,8 +70,13 @@ def describe_error(name: str, error: Exception) -> str:
     if isinstance(error, NotImplementedError):
         return (f"{name} is not implemented yet: write your code in kmeans.py where it says "
                 f"`raise NotImplementedError`.")
-    described = getattr(error, "student_message", None) or (
-        f"raised {type(error).__name__}: {error}")
+    described = getattr(error, "student_message", None)
+    if not isinstance(described, str) or not described:
+        try:
+            detail = str(error)
+        except Exception:  # an exception that cannot print itself is still reported
+            detail = "(its message could not be printed)"
+        described = f"raised {type(error).__name__}: {detail}"
     return f"{name} {described}"
 
 

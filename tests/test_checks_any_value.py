@@ -318,3 +318,17 @@ def test_right_answers_pass_so_the_values_are_reached(check_id):
     get past the type, shape and dtype to the checks of the values themselves."""
     function, check, parameters = CHECKS[check_id]
     assert run_check(function, check, parameters, FakeStudent(Plan())) is None
+
+
+def test_an_exception_that_cannot_print_itself_is_still_reported():
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    def raising(*args):
+        raise Unprintable()
+
+    with pytest.raises(pytest.fail.Exception) as failure:
+        checks.call(SimpleNamespace(find_closest_centroids=raising), "find_closest_centroids")
+    assert failure.value.msg == ("find_closest_centroids raised Unprintable: (its message could "
+                                 "not be printed)")
