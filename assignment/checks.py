@@ -3,8 +3,16 @@
 Every check follows the same order, and stops at the first thing that is wrong:
 the function exists -> it returns something (not None) -> exactly a ``numpy.ndarray`` -> the
 right shape -> the right dtype -> the right values. Each message says what was checked, what was
-expected and what came back.
+expected and what came back. Whatever a function returns (NaN, infinities, huge numbers, any
+dtype, any shape, something that is not an array), a check passes or fails with a message: the
+dtype's kind is checked against an allow-list before any arithmetic on the values.
+
+A check of a property (inputs unchanged, a new array, the seed, the ValueError for a bad K)
+also checks that the same call's result is right: a function that returns nothing useful earns
+none of its points.
 """
+
+import contextlib
 
 import numpy as np
 import pytest
@@ -17,12 +25,32 @@ def fail(message: str):
 
 def short(value, limit: int = 8) -> str:
     """A short printable form of a value: arrays show at most ``limit`` entries per axis."""
-    if isinstance(value, np.ndarray):
-        text = np.array2string(value, threshold=limit, edgeitems=min(3, limit // 2),
-                               precision=4, suppress_small=True, separator=", ")
-        return " ".join(text.split())
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    try:
+        if isinstance(value, np.ndarray):
+            text = np.array2string(value, threshold=limit, edgeitems=min(3, limit // 2),
+                                   precision=4, suppress_small=True, separator=", ")
+            text = " ".join(text.split())
+        else:
+            text = repr(value)
+    except Exception:  # a value that cannot print itself is described by its type
+        text = f"a {type(value).__qualname__} that cannot be printed"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+@contextlib.contextmanager
+def only_with_a_right_result(what: str):
+    """Around the correctness part of a property check: its failure says the property's points
+    need a right result too, e.g. ``with only_with_a_right_result("X unchanged"): ...``."""
+    try:
+        yield
+        return
+    except pytest.fail.Exception as failure:
+        message = str(getattr(failure, "msg", failure))
+    # `from None`: the with statement is still handling the first failure, which would
+    # otherwise be printed again, chained, before this one.
+    raise pytest.fail.Exception(f"{message}\n(This check, {what}, gives its points only when "
+                                f"the same call also returns the right result.)",
+                                pytrace=False) from None
 
 
 def call(module, name: str, *args, **kwargs):
@@ -42,9 +70,24 @@ def describe_error(name: str, error: Exception) -> str:
     if isinstance(error, NotImplementedError):
         return (f"{name} is not implemented yet: write your code in kmeans.py where it says "
                 f"`raise NotImplementedError`.")
-    described = getattr(error, "student_message", None) or (
-        f"raised {type(error).__name__}: {error}")
+    described = getattr(error, "student_message", None)
+    if not isinstance(described, str) or not described:
+        try:
+            detail = str(error)
+        except Exception:  # an exception that cannot print itself is still reported
+            detail = "(its message could not be printed)"
+        described = f"raised {type(error).__name__}: {detail}"
     return f"{name} {described}"
+
+
+# The dtypes a result may have, by numpy's one-letter kind: "integer" is signed or unsigned
+# integers (never bool, timedelta64 or datetime64, which numpy also files near integers),
+# "float" is floating point, "uint8" exactly uint8.
+DTYPE_KINDS = {"integer": "iu", "float": "f", "uint8": "u"}
+KIND_NAMES = {"b": "booleans", "i": "integers", "u": "unsigned integers", "f": "floats",
+              "c": "complex numbers", "m": "time differences",
+              "M": "dates", "O": "Python objects", "S": "bytes", "U": "strings",
+              "V": "raw records"}
 
 
 def expect_array(name: str, got, shape: tuple, dtype: str, what: str = "the result"):
@@ -52,17 +95,24 @@ def expect_array(name: str, got, shape: tuple, dtype: str, what: str = "the resu
     if got is None:
         fail(f"{name} returned None: {what} should be returned with `return`.")
     if type(got) is not np.ndarray:
+        # In the grader, a value that cannot cross from the sandbox as data (an object, an array
+        # of another dtype) arrives as a stand-in that says what it was.
+        described = getattr(got, "stand_in_for", None) or (
+            f"a {type(got).__module__}.{type(got).__qualname__}")
         advice = ("np.matrix behaves differently from arrays; use np.asarray(...)"
-                  if isinstance(got, np.matrix) else "convert it with np.asarray(...)")
-        fail(f"{name} should return {what} as a numpy.ndarray, but it returned a "
-             f"{type(got).__module__}.{type(got).__qualname__}: {advice}.")
+                  if isinstance(got, np.matrix) else f"expected an array of {dtype} dtype"
+                  if described.startswith("a numpy array of dtype") else
+                  "convert it with np.asarray(...)")
+        fail(f"{name} should return {what} as a numpy.ndarray, but it returned "
+             f"{described}: {advice}.")
     if got.shape != tuple(shape):
         fail(f"{name} should return {what} with shape {tuple(shape)}, "
              f"but it has shape {got.shape}.")
-    kinds = {"integer": np.integer, "float": np.floating, "uint8": np.uint8}
-    if not np.issubdtype(got.dtype, kinds[dtype]):
+    kind = got.dtype.kind
+    if kind not in DTYPE_KINDS[dtype] or (dtype == "uint8" and got.dtype != np.uint8):
+        holds = KIND_NAMES.get(kind, "values numpy calls kind " + repr(kind))
         fail(f"{name} should return {what} with {'a' if dtype != 'integer' else 'an'} "
-             f"{dtype} dtype, but its dtype is {got.dtype}.")
+             f"{dtype} dtype, but its dtype is {got.dtype} ({holds}).")
     return got
 
 
@@ -92,6 +142,46 @@ def expect_close(name: str, got: np.ndarray, expected: np.ndarray, what: str,
         where = tuple(int(i) for i in np.argwhere(~close)[0])
         fail(f"{name}: {what}: expected {short(expected)}, got {short(got)} (first difference at "
              f"{list(where)}: expected {expected[where]:.6g}, got {got[where]:.6g}).")
+
+
+def rows_of(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """The row of X each centroid equals exactly, or -1 (X's rows are all different).
+
+    ``centroids`` must already have passed expect_array (a float (K, n) array): comparing is the
+    only arithmetic, and NaN or infinite entries simply match no row.
+    """
+    matches = (centroids[:, None, :] == X[None, :, :]).all(axis=2)
+    return np.where(matches.any(axis=1), matches.argmax(axis=1), -1)
+
+
+def expect_distinct_rows(name: str, X: np.ndarray, centroids: np.ndarray, what: str):
+    """Check that every centroid is a row of X and that no row is chosen twice."""
+    rows = rows_of(X, centroids)
+    K = len(centroids)
+    if (rows < 0).any():
+        bad = int(np.flatnonzero(rows < 0)[0])
+        fail(f"{name}: {what}: every initial centroid must be a row of X, but centroid {bad} "
+             f"of the {K}, {short(centroids[bad])}, is not one.")
+    if len(set(rows.tolist())) < K:
+        fail(f"{name}: {what}: the {K} centroids must be {K} different rows of X, but only "
+             f"{len(set(rows.tolist()))} are different: draw the indices without replacement.")
+    return rows
+
+
+def expect_closer_than_mean_colour(name: str, original: np.ndarray, out: np.ndarray, K: int,
+                                   what: str):
+    """Check that ``out`` (already an (H, W, 3) uint8 array) is closer to ``original`` than
+    painting every pixel the mean colour: a valid-looking output that is no compression of the
+    image (a constant, noise) earns nothing."""
+    scaled = original / 255.0
+    got = float(np.mean((out / 255.0 - scaled) ** 2))
+    one_colour = float(np.mean((scaled - scaled.reshape(-1, 3).mean(axis=0)) ** 2))
+    if not got < one_colour:
+        fail(f"{name}: with K = {K} the distortion of {what} (mean squared error on the [0, 1] "
+             f"scale) should be below {one_colour:.5f}, what painting every pixel the mean colour "
+             f"gives; yours is {got:.5f}, no better than that. An output of the right shape and "
+             f"colours counts only when it is closer. Check the scaling to [0, 1] and back (the "
+             f"initial centroids' too), that every iteration runs, and the reshapes.")
 
 
 def expect_unchanged(module, name: str, argument: str, position: int, before: np.ndarray,

@@ -13,6 +13,7 @@ sys.path.insert(0, str(HERE))  # so the tests can `import checks`
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "function(name): the function of kmeans.py the test checks")
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
 
 

@@ -61,18 +61,28 @@ def _compress(args) -> int:
 
 def _grade(args) -> int:
     from .batch import stop_with_batch
-    from .grading import GraderFault, grade, print_fault, summary_table, write_results
+    from .grading import GraderFault, grade, print_fault, summary_table
+    from .results import grader_error
 
     try:
         stop_with_batch()
-        results = grade(args.path, artifacts=args.artifacts)
+        results = grade(args.path, artifacts=args.artifacts,
+                        hidden_visibility=args.hidden_visibility)
     except KeyboardInterrupt:
         return _fail("interrupted: no results were written", 130)
     except GraderFault as fault:
         print_fault(fault)
-        return _fail("the grader itself failed (details above); no results were written")
+        if not args.results_on_fault:
+            return _fail("the grader itself failed (details above); no results were written")
+        try:
+            grader_error().write(args.out)
+        except OSError as error:
+            return _fail(f"the grader itself failed (details above), and {args.out} could not "
+                         f"be written: {error.strerror}")
+        return _fail(f"the grader itself failed (details above); {args.out} says so and "
+                     f"scores 0")
     try:
-        write_results(results, args.out)
+        results.write(args.out)
     except OSError as error:
         return _fail(f"cannot write {args.out}: {error.strerror}")
     print(summary_table(results))
@@ -199,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--artifacts", metavar="DIR",
                        help="also save the student's capstone images to DIR/capstone.npz "
                             "(used for feedback pages)")
+    grade.add_argument("--hidden-visibility", default="visible",
+                       choices=["visible", "after_due_date", "after_published", "hidden"],
+                       help="Gradescope visibility of the hidden suites' checks (default: "
+                            "visible; the public checks stay visible)")
+    grade.add_argument("--results-on-fault", action="store_true",
+                       help="if the grader itself fails, still write a results.json that scores "
+                            "0 and says so (for Gradescope); the exit status stays 2")
     grade.set_defaults(run=_grade, out_is="file")
 
     batch = commands.add_parser(

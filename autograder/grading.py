@@ -3,33 +3,35 @@
 The tests run here, in the trusted process, with pytest; the student's functions are reached
 only through the sandboxed worker (:class:`StudentModule` over ``sandbox.Sandbox``), whose
 outcomes this module turns into the student's results or, when the fault is the grader's, into
-:class:`GraderFault`; every sentence a student reads comes from ``assignment/checks.py``. Points, names and visibility come
-from the tests themselves: the first line of a test's docstring is its name (it starts with the
-function it checks), ``@pytest.mark.points(n)`` its points, ``@pytest.mark.visibility(v)`` its
-Gradescope visibility (default "visible"). A test may record a partial ``fraction`` of its points
-with ``record_property``.
+:class:`GraderFault`; every sentence a student reads comes from ``assignment/checks.py``. Points,
+names and visibility come from the tests themselves: ``@pytest.mark.function(name)`` the
+function it grades (one of ``spec.NAMES``), the first line of its docstring its name (starting
+with that function), ``@pytest.mark.points(n)`` its points, ``@pytest.mark.visibility(v)`` its
+Gradescope visibility (default "visible" for the public tests, ``hidden_visibility`` for the
+hidden suites). A test may record a partial ``fraction`` of its points with
+``record_property``. The outcome is a ``results.Results``, which writes Gradescope's
+results.json.
 """
 
 import contextlib
 import io
-import json
 import os
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
 import pytest
 
-from . import paths
-from . import sandbox
+from . import paths, sandbox, spec
+from .results import VISIBILITIES, CheckResult, Results, Status, read_submitter
 from .sandbox import Isolation, Limits
 from .submission import SubmissionError, stage
 
 SUITES = paths.ROOT / "autograder" / "suites"
 PUBLIC_TESTS = paths.ASSIGNMENT / "test_kmeans.py"
-FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
-             "compress_image")
+FUNCTIONS = spec.NAMES
 OUTPUT_LIMIT = 4000  # characters of one test's output
 PASSED = "Passed."  # the output of a passed test that recorded no message of its own
 
@@ -41,28 +43,28 @@ class GraderFault(RuntimeError):
 class Collector:
     """A pytest plugin: hands the tests the student's module and records every outcome."""
 
-    def __init__(self, student):
+    def __init__(self, student, hidden_visibility: str = "visible"):
         self.student = student
+        self.hidden_visibility = hidden_visibility
         self.tests = {}  # nodeid -> result dict, in run order
         self.faults = []  # grader errors (tracebacks), never shown to students
         self.artifacts = {}  # name -> array the student's code produced, for feedback pages
+        self.collection_fault = None  # a check that is not properly marked: nothing runs
 
     def pytest_configure(self, config):
         config.kmeans_student = self.student
         config.kmeans_artifacts = self.artifacts
 
     def pytest_collection_modifyitems(self, items):
-        for item in items:
-            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
-            if hasattr(item, "callspec"):
-                doc = f"{doc} [{item.callspec.id}]"
-            points = item.get_closest_marker("points")
-            visibility = item.get_closest_marker("visibility")
-            self.tests[item.nodeid] = {
-                "name": doc, "score": 0.0,
-                "max_score": float(points.args[0]) if points else 0.0,
-                "output": "", "visibility": visibility.args[0] if visibility else "visible",
-                "public": Path(str(item.fspath)) == PUBLIC_TESTS}
+        try:
+            for item in items:
+                self.tests[item.nodeid] = describe_check(item, self.hidden_visibility)
+        except GraderFault as fault:
+            self.collection_fault = fault
+            items[:] = []
+
+    def results(self) -> list[CheckResult]:
+        return [CheckResult(**test) for test in self.tests.values()]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -95,6 +97,35 @@ class Collector:
             test["output"] = "Skipped."
 
 
+def describe_check(item, hidden_visibility: str = "visible") -> dict:
+    """A collected check's entry: its name, function, points and visibility, from its markers.
+
+    A check without a function marker, naming a function the spec does not grade, or whose name
+    does not start with that function is a fault of the grader, found before anything runs.
+    """
+    doc = (item.function.__doc__ or "").strip().splitlines()
+    marker = item.get_closest_marker("function")
+    function = marker.args[0] if marker and marker.args else None
+    if function not in spec.NAMES:
+        raise GraderFault(f"{item.nodeid}: @pytest.mark.function names {function!r}, which is "
+                          f"not one of the graded functions {spec.NAMES}")
+    name = doc[0] if doc else item.name
+    if not name.startswith(f"{function}: "):
+        raise GraderFault(f"{item.nodeid}: its name {name!r} must start with '{function}: '")
+    if hasattr(item, "callspec"):
+        name = f"{name} [{item.callspec.id}]"
+    points = item.get_closest_marker("points")
+    public = Path(str(item.fspath)) == PUBLIC_TESTS
+    visibility = item.get_closest_marker("visibility")
+    visibility = (visibility.args[0] if visibility else
+                  "visible" if public else hidden_visibility)
+    if visibility not in VISIBILITIES:
+        raise GraderFault(f"{item.nodeid}: visibility {visibility!r} is not one of {VISIBILITIES}")
+    return {"name": name, "function": function,
+            "max_score": float(points.args[0]) if points else 0.0, "score": 0.0, "output": "",
+            "visibility": visibility, "public": public}
+
+
 def _message(report) -> str:
     text = report.longreprtext.strip()
     if text.startswith("Failed: "):
@@ -102,12 +133,13 @@ def _message(report) -> str:
     return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + " [... cut]"
 
 
-def run_suites(student, include_hidden: bool = True, collect_only: bool = False) -> Collector:
+def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
+               hidden_visibility: str = "visible") -> Collector:
     """Run the public tests (and the hidden suites) against ``student``; return the collector.
 
     With ``collect_only`` nothing runs: the collector lists the tests with their points.
     """
-    collector = Collector(student)
+    collector = Collector(student, hidden_visibility)
     targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
     targets += ["--collect-only"] if collect_only else []
     args = [*targets, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
@@ -118,6 +150,8 @@ def run_suites(student, include_hidden: bool = True, collect_only: bool = False)
         code = pytest.main(args, plugins=[collector])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
+    if collector.collection_fault:
+        raise collector.collection_fault
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GraderFault(f"pytest could not run the suites (exit {code}):\n{sink.getvalue()}")
     return collector
@@ -248,19 +282,27 @@ def load(box: sandbox.Sandbox):
 
 
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
-          limits: Limits = Limits(), artifacts=None) -> dict:
-    """Grade the submission at ``path``; return the Gradescope results dictionary.
+          limits: Limits = Limits(), artifacts=None,
+          hidden_visibility: str = "visible") -> Results:
+    """Grade the submission at ``path``; return its Results (which read like results.json).
 
     A submission that cannot be staged or loaded gets a valid result with score 0 and an
     explanation. A fault of the grader raises GraderFault. With ``artifacts`` (a folder), the
-    student's capstone outputs are saved there as ``capstone.npz`` for the feedback page.
+    student's capstone outputs are saved there as ``capstone.npz`` for the feedback page. The
+    hidden suites' checks get Gradescope visibility ``hidden_visibility`` ("visible", "hidden",
+    "after_due_date" or "after_published"; a check's own visibility marker wins).
     """
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not "
+                         f"{hidden_visibility!r}")
+    started = time.monotonic()
     isolation = isolation or detect_isolation()
     with tempfile.TemporaryDirectory(prefix="kmeans-grade-") as scratch:
         try:
             staged = stage(path, Path(scratch) / "submission")
         except SubmissionError as error:
-            return _unloadable(str(error), isolation)
+            return _unloadable(str(error), isolation, started=started,
+                               hidden_visibility=hidden_visibility)
         module = sandbox.Module(staged.read_bytes())
         if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
             module = sandbox.Module(module.source, staged.name,
@@ -268,18 +310,18 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
     with sandbox.Sandbox(module, isolation, limits, hidden_paths()) as box:
         functions, problem, printed = load(box)
         if problem:
-            return _unloadable(problem, isolation, printed)
+            return _unloadable(problem, isolation, printed, started, hidden_visibility)
         student = StudentModule(box, functions)
-        collector = run_suites(student, include_hidden)
+        collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
     if collector.faults:
         raise GraderFault("\n\n".join(collector.faults))
     if artifacts is not None:
         save_artifacts(collector.artifacts, artifacts)
-    results = _results(collector.tests.values(), isolation, box, functions)
+    results = _results(collector.results(), isolation, box, functions, started=started)
     if box.notes:
-        results["output"] += ("\n\nFrom your notebook, these were taken for analysis and not "
-                              "graded:\n" + "\n".join(box.notes))
-    results["output"] += printed_excerpt(student.printed)
+        results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
+                           "graded:\n" + "\n".join(box.notes))
+    results.output += printed_excerpt(student.printed)
     return results
 
 
@@ -308,69 +350,46 @@ def save_artifacts(arrays: dict, folder) -> Path:
     return folder / "capstone.npz"
 
 
-def _function_of(test: dict) -> str:
-    return test["name"].split(":")[0]
-
-
-def _by_function(tests) -> list[dict]:
-    """Copies of the tests grouped by function in the contract's order, public checks first
-    within each: the order Gradescope and the feedback page list them in."""
-    return sorted((dict(t) for t in tests), key=lambda t: FUNCTIONS.index(_function_of(t))
-                  if _function_of(t) in FUNCTIONS else len(FUNCTIONS))
+def collect_checks(include_hidden: bool = True) -> list[CheckResult]:
+    """Every check with its function and points, in results.json's order, without running any."""
+    return Results(run_suites(None, include_hidden, True).results()).tests
 
 
 def check_names(include_hidden: bool = True) -> list[str]:
     """The name of every check, in results.json's order, found without running any."""
-    return [t["name"] for t in _by_function(run_suites(None, include_hidden, True).tests.values())]
+    return [test.name for test in collect_checks(include_hidden)]
 
 
-def _results(tests, isolation: Isolation, box: sandbox.Sandbox | None = None, functions=None,
-             status="graded") -> dict:
-    tests = _by_function(tests)
-    for test in tests:
-        test.pop("public", None)
-    per_function = {f: {"score": 0.0, "max_score": 0.0} for f in FUNCTIONS}
-    for test in tests:
-        function = _function_of(test)
-        if function in per_function:
-            per_function[function]["score"] += test["score"]
-            per_function[function]["max_score"] += test["max_score"]
+def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbox | None = None,
+             functions=None, status: Status = Status.GRADED,
+             started: float | None = None) -> Results:
     missing = sorted(f for f in FUNCTIONS if functions is not None and f not in functions)
     lines = [isolation.note]
     if missing:
         lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
     if box and box.timed_out:
-        status = "timed out"
+        status = Status.TIMED_OUT
         lines.append("Some functions did not finish in time: " + ", ".join(sorted(box.timed_out)))
     if box and box.out_of_time:
-        status = "timed out"
+        status = Status.TIMED_OUT
         lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")
-    return {
-        "score": round(sum(t["score"] for t in tests), 4),
-        "output": "\n".join(lines),
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": tests,
-        "extra_data": {"status": status, "isolation": isolation.mode,
-                       "layers": list(isolation.layers),
-                       "missing_layers": list(isolation.missing),
-                       "functions": {f: {k: round(v, 4) for k, v in s.items()}
-                                     for f, s in per_function.items()}},
-    }
+    return Results(tests, status, "\n".join(lines), isolation.mode,
+                   None if started is None else time.monotonic() - started, read_submitter(),
+                   {"layers": list(isolation.layers), "missing_layers": list(isolation.missing)})
 
 
-def _unloadable(message: str, isolation: Isolation, output: str = "") -> dict:
+def _unloadable(message: str, isolation: Isolation, output: str = "",
+                started: float | None = None, hidden_visibility: str = "visible") -> Results:
     """Results for a submission that could not be loaded: every test scores 0, explained."""
-    collector = run_suites(_Unloadable(message))
-    tests = collector.tests.values()
+    collector = run_suites(_Unloadable(message), hidden_visibility=hidden_visibility)
+    tests = collector.results()
     for test in tests:
-        test["score"] = 0.0
-        test["output"] = f"Not graded: {message}"
-    results = _results(tests, isolation, status="unreadable")
-    results["output"] = f"{message}\n{isolation.note}" + (
+        test.score = 0.0
+        test.output = f"Not graded: {message}"
+    results = _results(tests, isolation, status=Status.UNREADABLE, started=started)
+    results.output = f"{message}\n{isolation.note}" + (
         f"\nWhat kmeans.py printed while loading:\n{output}" if output else "")
-    results["score"] = 0.0
     return results
 
 
@@ -396,20 +415,12 @@ class _LoadFault(Exception):
         self.student_message = f"could not be run: {message}"
 
 
-def write_results(results: dict, out) -> Path:
-    """Write results.json atomically (a temporary file renamed into place)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".results-", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(results, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, out)
-    return out
+def write_results(results: Results, out) -> Path:
+    """Write results.json atomically; ``results.write`` does it (kept for its callers)."""
+    return results.write(out)
 
 
-def summary_table(results: dict) -> str:
+def summary_table(results: Results) -> str:
     """A per-function table for the terminal."""
     rows = [f"{'function':<26}{'score':>8}{'max':>8}"]
     for function, s in results["extra_data"]["functions"].items():

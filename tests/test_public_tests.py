@@ -75,4 +75,6 @@ def test_public_tests_catch_a_modified_input_when_run_locally(tmp_path):
 
     done = run_public(build("closest_modifies_x.py", tmp_path))
     assert "find_closest_centroids changed its argument X" in done.stdout
-    assert re.search(r"\b1 failed, 10 passed\b", done.stdout), done.stdout
+    # and compress_image, which centres its own pixels through it, no longer compresses well
+    assert "no better than that" in done.stdout
+    assert re.search(r"\b2 failed, 9 passed\b", done.stdout), done.stdout

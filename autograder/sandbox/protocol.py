@@ -156,6 +156,7 @@ class Foreign:
 
     def __init__(self, type_name: str, text: str):
         self.type_name, self.text = type_name[:200], text[:200]
+        self.stand_in_for = self.text if self.text.startswith("a ") else f"a {self.type_name}"
 
     def __repr__(self):
         return self.text

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from autograder import paths, reference
+from autograder import paths, reference, spec
 
 sys.path.insert(0, str(paths.ASSIGNMENT))  # the shared feedback template, checks.py
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "points(n): how many points the test is worth")
-    config.addinivalue_line("markers", "visibility(v): Gradescope visibility of the test")
+    for marker in spec.MARKERS:
+        config.addinivalue_line("markers", marker)
 
 
 @pytest.fixture(scope="session")

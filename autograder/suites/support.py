@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from checks import call, expect_array, expect_unchanged, fail, short
+from checks import (call, expect_array, expect_closer_than_mean_colour, expect_distinct_rows,
+                    expect_unchanged, fail, only_with_a_right_result, rows_of,
+                    short)
 
 
 def reply_of(student):
@@ -42,5 +44,6 @@ def closest(student, name, X, centroids, what):
     return idx
 
 
-__all__ = ["call", "closest", "expect_array", "expect_inputs_kept", "expect_nearest", "fail",
-           "reply_of", "short"]
+__all__ = ["call", "closest", "expect_array", "expect_closer_than_mean_colour",
+           "expect_distinct_rows", "expect_inputs_kept", "expect_nearest", "fail",
+           "only_with_a_right_result", "reply_of", "rows_of", "short"]

@@ -4,15 +4,27 @@ import numpy as np
 import pytest
 
 from autograder import capstone
-from autograder.suites.support import expect_array, fail, reply_of
+from autograder.suites.support import (expect_array, expect_closer_than_mean_colour, fail,
+                                       reply_of)
 from checks import call
 
 NAME = "compress_image"
+pytestmark = pytest.mark.function(NAME)
 
 
 @pytest.fixture(scope="module")
 def outputs(student, pytestconfig):
-    """Run the student's compress_image on every hidden case once: {case: array or message}."""
+    """The student's compress_image on every hidden case, run once: {case: array or message}."""
+    return run_cases(student, getattr(pytestconfig, "kmeans_artifacts", None))
+
+
+def run_cases(student, artifacts=None) -> dict:
+    """Run compress_image on every hidden case: {case: valid output, or why it is not valid}.
+
+    An output is valid when it is an (H, W, 3) uint8 array with at most K colours, closer to the
+    image than the image's mean colour, and the image was not modified. With ``artifacts`` (a
+    dict), the first seed's valid outputs are kept there for the feedback page.
+    """
     if hasattr(student, "time_limits"):
         student.time_limits[NAME] = capstone.CALL_SECONDS
     results = {}
@@ -25,6 +37,7 @@ def outputs(student, pytestconfig):
             if colours > K:
                 fail(f"{NAME}: with K = {K} the compressed image must have at most {K} colours, "
                      f"but it has {colours}.")
+            expect_closer_than_mean_colour(NAME, image, out, K, "the image")
             reply = reply_of(student)
             if reply and reply.modified:
                 fail(f"{NAME} changed its argument image: the caller's image must not be "
@@ -32,7 +45,6 @@ def outputs(student, pytestconfig):
         except pytest.fail.Exception as failure:
             out = str(failure.msg) if hasattr(failure, "msg") else str(failure)
         results[(name, K, seed)] = out
-        artifacts = getattr(pytestconfig, "kmeans_artifacts", None)  # for feedback pages
         if artifacts is not None and seed == capstone.SEEDS[0] and not isinstance(out, str):
             artifacts[capstone.artifact_key(name, K)] = out
     return results
@@ -45,7 +57,11 @@ def describe_case(name, K):
 
 @pytest.mark.points(4)
 def test_valid_output(outputs):
-    """compress_image: returns an (H, W, 3) uint8 image with at most K colours, image unchanged"""
+    """compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour, image unchanged
+
+    An output counts as valid only when it is also closer to the image than the image's mean
+    colour, so that a constant or random image earns nothing.
+    """
     for (name, K, seed), out in outputs.items():
         if isinstance(out, str):
             fail(f"On {describe_case(name, K)} (seed {seed}): {out}")

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
-from autograder.suites.support import call, expect_array, expect_inputs_kept
+from autograder.suites.support import (call, expect_array, expect_inputs_kept,
+                                       only_with_a_right_result)
 from checks import expect_close
 
 NAME = "compute_centroid_means"
+pytestmark = pytest.mark.function(NAME)
 
 
 def means(student, X, idx, K):
@@ -74,9 +76,11 @@ def test_one_cluster(student, ref):
 
 
 @pytest.mark.points(1)
-def test_inputs_not_modified(student):
+def test_inputs_not_modified(student, ref):
     """compute_centroid_means: X and idx are not modified"""
     rng = np.random.default_rng(205)
     X, idx = rng.normal(size=(30, 2)), rng.integers(0, 3, size=30)
-    means(student, X, idx, 3)
+    with only_with_a_right_result("X and idx unchanged"):
+        expect_close(NAME, means(student, X, idx, 3), ref.compute_centroid_means(X, idx, 3),
+                     "the means of a hidden (30, 2) X in 3 clusters")
     expect_inputs_kept(student, NAME, ["X", "idx"])

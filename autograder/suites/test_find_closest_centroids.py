@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from autograder.suites.support import closest, expect_inputs_kept, expect_nearest, fail
+from autograder.suites.support import (closest, expect_inputs_kept, expect_nearest, fail,
+                                       only_with_a_right_result)
 
 NAME = "find_closest_centroids"
+pytestmark = pytest.mark.function(NAME)
 
 
 @pytest.mark.points(2)
@@ -69,5 +71,7 @@ def test_inputs_not_modified(student):
     """find_closest_centroids: X and centroids are not modified (50 points, K = 3)"""
     rng = np.random.default_rng(106)
     X, centroids = rng.normal(size=(50, 2)), rng.normal(size=(3, 2))
-    closest(student, NAME, X, centroids, "any data")
+    with only_with_a_right_result("X and centroids unchanged"):
+        idx = closest(student, NAME, X, centroids, "any data")
+        expect_nearest(NAME, X, centroids, idx, "on a hidden (50, 2) X with 3 centroids")
     expect_inputs_kept(student, NAME, ["X", "centroids"])

@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
-from autograder.suites.support import call, expect_array, expect_inputs_kept, fail, reply_of
+from autograder.suites.support import (call, expect_array, expect_distinct_rows,
+                                       expect_inputs_kept, fail, only_with_a_right_result,
+                                       reply_of, rows_of)
 from checks import expect_raises
 
 NAME = "kmeans_init_centroids"
+pytestmark = pytest.mark.function(NAME)
 
 
 def init(student, X, K, rng):
@@ -15,25 +18,13 @@ def init(student, X, K, rng):
     return got
 
 
-def rows_of(X, centroids):
-    """The row of X each centroid equals, or -1 (X's rows are all different)."""
-    matches = (centroids[:, None, :] == X[None, :, :]).all(axis=2)
-    return np.where(matches.any(axis=1), matches.argmax(axis=1), -1)
-
-
 @pytest.mark.points(2)
 def test_distinct_rows_of_x(student):
     """kmeans_init_centroids: returns K different rows of X"""
     rng = np.random.default_rng(301)
     X = rng.normal(size=(50, 3))
     centroids = init(student, X, 8, 5)
-    rows = rows_of(X, centroids)
-    if (rows < 0).any():
-        fail(f"{NAME}: every initial centroid must be a row of X, but centroid "
-             f"{int(np.flatnonzero(rows < 0)[0])} of the 8 is not one (on a hidden (50, 3) X).")
-    if len(set(rows.tolist())) < 8:
-        fail(f"{NAME}: the 8 centroids must be 8 different rows of X, but only "
-             f"{len(set(rows.tolist()))} are different: draw the indices without replacement.")
+    expect_distinct_rows(NAME, X, centroids, "on a hidden (50, 3) X with K = 8")
 
 
 @pytest.mark.points(2)
@@ -54,7 +45,9 @@ def test_every_row_can_be_chosen(student):
     X = np.arange(16.0).reshape(8, 2)
     counts = np.zeros(8, dtype=int)
     for seed in range(120):
-        counts[rows_of(X, init(student, X, 2, seed)).clip(0)] += 1
+        centroids = init(student, X, 2, seed)
+        counts[expect_distinct_rows(NAME, X, centroids, f"with X = np.arange(16.0).reshape(8, 2), "
+                                    f"K = 2 and rng={seed}")] += 1
     expected = 120 * 2 / 8
     if counts.min() == 0 or counts.max() > 2.5 * expected or counts.min() < expected / 3:
         fail(f"{NAME}: over 120 seeds with m = 8 and K = 2 each row should be chosen about "
@@ -66,7 +59,9 @@ def test_every_row_can_be_chosen(student):
 def test_seed_controls_randomness(student):
     """kmeans_init_centroids: the same seed gives the same centroids, other seeds others"""
     X = np.random.default_rng(302).normal(size=(100, 2))
-    first, again = init(student, X, 4, 21), init(student, X, 4, 21)
+    with only_with_a_right_result("the seed controlling the randomness"):
+        first, again = init(student, X, 4, 21), init(student, X, 4, 21)
+        expect_distinct_rows(NAME, X, first, "on a hidden (100, 2) X with K = 4 and rng=21")
     if not np.array_equal(first, again):
         fail(f"{NAME}: two calls with rng=21 gave different centroids: use "
              f"np.random.default_rng(rng) rather than a global or fixed generator.")
@@ -83,6 +78,9 @@ def test_seed_controls_randomness(student):
 def test_bad_k_raises_value_error(student, K):
     """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
     X = np.arange(24.0).reshape(12, 2)
+    with only_with_a_right_result("a ValueError for a bad K"):
+        expect_distinct_rows(NAME, X, init(student, X.copy(), 5, 0),
+                             "with X = np.arange(24.0).reshape(12, 2) and K = 5")
     expect_raises(student, NAME, ValueError, (X, K, 0), f"{NAME}(X, K={K}) with m = 12 rows",
                   "K must be between 1 and m")
 
@@ -91,7 +89,8 @@ def test_bad_k_raises_value_error(student, K):
 def test_returns_a_new_array(student):
     """kmeans_init_centroids: returns a new array, not a view of X"""
     X = np.random.default_rng(303).normal(size=(30, 2))
-    init(student, X, 5, 0)
+    with only_with_a_right_result("a new array, not a view"):
+        expect_distinct_rows(NAME, X, init(student, X, 5, 0), "on a hidden (30, 2) X with K = 5")
     reply = reply_of(student)
     if reply and reply.views:
         fail(f"{NAME} returned a view of X (it shares X's memory, e.g. a slice): changing the "
@@ -102,5 +101,6 @@ def test_returns_a_new_array(student):
 def test_x_not_modified(student):
     """kmeans_init_centroids: X is not modified (e.g. shuffled in place)"""
     X = np.random.default_rng(304).normal(size=(30, 2))
-    init(student, X, 5, 0)
+    with only_with_a_right_result("X unchanged"):
+        expect_distinct_rows(NAME, X, init(student, X, 5, 0), "on a hidden (30, 2) X with K = 5")
     expect_inputs_kept(student, NAME, ["X"])

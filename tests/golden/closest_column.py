@@ -1,6 +1,6 @@
 # golden: returns a column (m, 1) instead of a 1-D array
 # base: correct_broadcast.py
-# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full
 # fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
 import numpy as np
 

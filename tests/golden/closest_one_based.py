@@ -1,6 +1,6 @@
 # golden: one-based indices
 # base: correct_broadcast.py
-# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
 # fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
 import numpy as np
 

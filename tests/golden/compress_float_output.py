@@ -1,7 +1,7 @@
 # golden: returns floats on the 0-255 scale instead of uint8
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=0
-# fails: compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 with at most K colours
+# fails: compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 in at most K colours, closer than its mean colour
 import numpy as np
 
 
