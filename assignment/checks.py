@@ -261,8 +261,8 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     if errno == 27:  # EFBIG
         where += f": a submission may write files of at most {file_mib} MiB"
     elif errno == 1:  # EPERM, from the sandbox's system call filter
-        where += (": the grader runs your code without network access, new processes or other "
-                  "system calls K-means does not need")
+        where += (": the grader runs your code without network access, new processes or "
+                  "threads, or other system calls K-means does not need")
     return f"raised {kind}: {message}{where}"
 
 

@@ -1,7 +1,7 @@
 """Limits for one submission as a whole: memory, processes, CPU time, files, and cleaning up.
 
 The worker applies the rlimits to itself (:func:`apply`) before anything else; the seccomp layer
-lets it start threads but no process, so its memory limit is the whole submission's. Where the
+lets it start no process and no thread, so its memory limit is the whole submission's. Where the
 grader may create a cgroup v2 (:class:`Cgroup`), the submission also gets ``memory.max``,
 ``pids.max`` and ``cpu.max``, and ``cgroup.kill`` ends everything at once. As root, every worker
 runs under a uid of its own (:func:`next_uid`), and :func:`kill_uid` ends every process of that

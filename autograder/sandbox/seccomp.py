@@ -1,12 +1,12 @@
 """A seccomp filter through ctypes: system calls a sandboxed function never needs fail with EPERM.
 
 Denied: every ``socket`` (a pair of connected UNIX sockets, ``socketpair``, stays allowed), new
-processes (``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD``; ``clone3`` answers ENOSYS so
-libc falls back to ``clone``, where the flags can be read), ``execve``, leaving the process
-group (``setsid``, ``setpgid``), signals to any process but this one, ``ptrace`` and reading or
-writing other processes' memory, and the calls that reach into the kernel or other namespaces
-(mount, unshare, keyctl, bpf, io_uring, perf, modules, ...). Threads stay allowed: they share
-the process's memory limit.
+processes and threads (``fork``, ``vfork``, ``clone``; ``clone3`` answers ENOSYS, as on an older
+kernel), ``execve``, leaving the process group (``setsid``, ``setpgid``), signals to any process
+but this one, ``ptrace`` and reading or writing other processes' memory, and the calls that
+reach into the kernel or other namespaces (mount, unshare, keyctl, bpf, io_uring, perf,
+modules, ...). So a sandboxed function is one thread: its memory limit, its CPU time and its
+share of the machine are all of it.
 
 This file runs inside the sandbox (copied beside the worker): standard library only.
 """
@@ -17,9 +17,8 @@ import platform
 import struct
 
 EPERM, ENOSYS = 1, 38
-CLONE_THREAD = 0x00010000
 RET_ALLOW, RET_ERRNO, RET_KILL = 0x7FFF0000, 0x00050000, 0x80000000
-LD_W_ABS, JEQ_K, JSET_K, RET_K = 0x20, 0x15, 0x45, 0x06
+LD_W_ABS, JEQ_K, JSET_K, RET_K = 0x20, 0x15, 0x45, 0x06  # BPF opcodes
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0 = 0, 4, 16  # struct seccomp_data; arg0's low word
 
 # Per architecture: its audit id, and the numbers of the calls named below (absent: no such call).
@@ -54,7 +53,7 @@ DENIED = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "mount", 
           "pivot_root", "unshare", "setns", "keyctl", "add_key", "request_key", "bpf",
           "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load", "init_module",
           "finit_module", "delete_module", "swapon", "swapoff", "reboot", "chroot", "acct",
-          "open_by_handle_at", "name_to_handle_at", "setsid", "setpgid", "fork", "vfork",
+          "open_by_handle_at", "name_to_handle_at", "setsid", "setpgid", "fork", "vfork", "clone",
           "execve", "execveat", "io_uring_setup", "io_uring_enter", "io_uring_register", "kcmp",
           "syslog", "quotactl", "iopl", "ioperm", "tkill", "pidfd_open", "pidfd_send_signal",
           "pidfd_getfd", "fanotify_init", "memfd_create", "memfd_secret", "open_tree",
@@ -93,7 +92,6 @@ def program(pid: int, machine: str | None = None) -> bytes:
         if name in numbers:
             code += deny(numbers[name])
     code += deny(numbers["clone3"], ENOSYS)
-    code += unless_arg0(numbers["clone"], JSET_K, CLONE_THREAD)
     for name in SIGNALS_TO_SELF:
         code += unless_arg0(numbers[name], JEQ_K, pid)  # a miss leaves nr in the accumulator
     code.append(_op(RET_K, RET_ALLOW))

@@ -1,11 +1,13 @@
-# golden: starts sixty busy children (threads, when processes are refused) as it loads, then answers correctly: its calls are billed for the threads' CPU time, and its neighbours' grades must not change
+# golden: tries sixty busy children and threads as it loads (both refused), then spins in find_closest_centroids: it alone pays, and a neighbour's grade must not change
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# status: timed out
+# says: find_closest_centroids did not finish within 10 s of CPU time
 import os
 import threading
 
 
-def spin():
+def spin(*args):
     while True:
         pass
 
@@ -18,5 +20,7 @@ for _ in range(60):
     except OSError:
         try:
             threading.Thread(target=spin, daemon=True).start()
-        except RuntimeError:  # no more threads allowed
+        except RuntimeError:  # no thread either
             break
+
+find_closest_centroids = spin
