@@ -50,7 +50,7 @@ LMS_FILES = {"canvas": "canvas-import.csv", "moodle": "moodle-grading-worksheet.
 MAX_CLASS_ZIP_BYTES = 2 << 30  # extracted size of a class zip
 MAX_MEMBER_BYTES = 200 << 20
 SUBMISSION_SECONDS = 900  # a whole submission's grading, a backstop behind the per-call limits
-STOP_SECONDS = 1.5  # after Ctrl-C, how long graders get to clean up before they are killed
+STOP_SECONDS = 1.0  # after Ctrl-C, how long graders get to clean up before they are killed
 BATCH_PID = "KMEANS_BATCH_PID"  # set for the grader processes a batch starts
 SHARD_ENVIRONMENT = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
 # How a grader process ends when it is interrupted: its own exit status, or the signal.
@@ -271,6 +271,15 @@ def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outco
     return outcome_of(student.key, load_results(results_path))
 
 
+def _remove_stale_temporary_folders() -> None:
+    """Remove what a killed batch (SIGKILL leaves it no time to clean up) left in TMPDIR."""
+    for folder in Path(tempfile.gettempdir()).glob("kmeans-batch-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and folder.stat().st_uid == os.getuid():
+            _kill_strays(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _kill_strays(folder: Path) -> None:
     """Kill any process still running from ``folder`` (a sandboxed worker whose grader was
     killed): its command line names its files there."""
@@ -406,7 +415,8 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
     (outdir / STUDENTS).mkdir(parents=True, exist_ok=True)
     (outdir / ".work").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="batch-", dir=outdir / ".work"))
-    temporary_root = Path(tempfile.mkdtemp(prefix="kmeans-batch-"))
+    _remove_stale_temporary_folders()
+    temporary_root = Path(tempfile.mkdtemp(prefix=f"kmeans-batch-{os.getpid()}-"))
     temporary_root.chmod(0o711)
     _STOPPING.clear()
     try:

@@ -146,7 +146,7 @@ def read_class(folder: Path, exclude: Path | None = None) -> tuple[str, list[Stu
         if child.is_dir():
             files += [(str(p.relative_to(child)), p) for p in _files_in(child)]
         elif layout == "moodle" and found["plugin"] != "file":
-            files.append((child.name, child))  # online text and the like: listed, not graded
+            files.append((found["file"] or child.name, child))  # online text: listed, not graded
         else:
             files.append((found["file"] if layout != "gradescope" else child.name, child))
     for key, student in groups.items():
