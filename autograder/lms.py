@@ -103,7 +103,7 @@ def _choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str]]:
 
 
 def detect(children: list[Path], folder: Path) -> str:
-    if (folder / METADATA).is_file():
+    if (folder / METADATA).is_file() and any(GRADESCOPE.match(c.name) for c in children):
         return "gradescope"
     canvas = sum(bool(CANVAS.match(c.name)) for c in children)
     moodle = sum(bool(MOODLE.match(c.name)) for c in children)
