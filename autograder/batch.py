@@ -96,7 +96,10 @@ def shard_of(key: str, count: int) -> int:
 
 
 def parse_shard(text: str, environ=os.environ) -> tuple[int, int]:
-    """``I/N`` or ``N`` (I then from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID) -> (I, N)."""
+    """``I/N`` or ``N`` (I then from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID) -> (I, N).
+
+    Indices run from 0 to N-1: a SLURM array is submitted with ``--array=0-(N-1)``, so that a
+    task resubmitted alone (``--array=2``) still knows its shard."""
     index, _, count = text.rpartition("/")
     if not count.isdigit() or int(count) < 1 or (index and not index.isdigit()):
         raise BatchError(f"--shard must be I/N (e.g. 0/4) or N, got {text!r}")
@@ -107,8 +110,6 @@ def parse_shard(text: str, environ=os.environ) -> tuple[int, int]:
                 index = environ[name].strip()
                 if not index.isdigit():
                     raise BatchError(f"{name}={index!r} is not a shard index")
-                if name == "SLURM_ARRAY_TASK_ID" and environ.get("SLURM_ARRAY_TASK_MIN", "").isdigit():
-                    index = str(int(index) - int(environ["SLURM_ARRAY_TASK_MIN"]))
                 break
         else:
             raise BatchError(f"--shard {count} needs the shard index: give --shard I/{count}, or "

@@ -15,7 +15,7 @@ sys.path.insert(0, str(paths.ROOT / "examples"))
 import make_sample_class as sample  # noqa: E402
 
 GENERATED = 40
-SHARD_VARIABLES = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN")
+SHARD_VARIABLES = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
 
 
 def generated_student(i: int) -> str:
@@ -62,7 +62,7 @@ def test_three_concurrent_shards_then_a_merge_equal_a_single_batch(submissions, 
                          env=environment(JOB_COMPLETION_INDEX="0"), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True),
         subprocess.Popen(command(submissions, sharded, "--shard", "3", "--jobs", "1"),
-                         env=environment(SLURM_ARRAY_TASK_ID="2", SLURM_ARRAY_TASK_MIN="1"),
+                         env=environment(SLURM_ARRAY_TASK_ID="1"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
     killed = subprocess.Popen(command(submissions, sharded, "--shard", "2/3", "--jobs", "1"),
                               env=environment(), stdout=subprocess.DEVNULL,
@@ -76,7 +76,7 @@ def test_three_concurrent_shards_then_a_merge_equal_a_single_batch(submissions, 
     outputs = [p.communicate(timeout=600) for p in started]
     assert [p.returncode for p in started] == [0, 0], outputs
     assert "shard 0/3 of a class of 50" in outputs[0][1]
-    assert "shard 1/3 of a class of 50" in outputs[1][1]  # SLURM ids 1..3 -> shard 1
+    assert "shard 1/3 of a class of 50" in outputs[1][1]
     # Every student graded by at most one shard: the graded ones are exactly shards 0 and 1
     # plus what shard 2 finished before it was killed.
     before = results_in(sharded)
@@ -118,10 +118,33 @@ def test_the_shard_index_comes_from_the_engine_when_not_given():
     assert batch.parse_shard("1/4", {}) == (1, 4)
     assert batch.parse_shard("4", {"JOB_COMPLETION_INDEX": "3"}) == (3, 4)
     assert batch.parse_shard("4", {"SLURM_ARRAY_TASK_ID": "2"}) == (2, 4)
-    assert batch.parse_shard("4", {"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1"}) == (3, 4)
+    assert batch.parse_shard("4", {"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "2"}) == (2, 4)
     for text, environ, message in [("4", {}, "needs the shard index"),
                                    ("4/4", {}, "not between 0 and 3"),
                                    ("4", {"JOB_COMPLETION_INDEX": "x"}, "is not a shard index"),
                                    ("a/b", {}, "must be I/N")]:
         with pytest.raises(batch.BatchError, match=message):
             batch.parse_shard(text, environ)
+
+
+def test_the_deploy_files_run_the_same_command(tmp_path):
+    """The SLURM script grades its shard as an array task would; the Kubernetes manifest is an
+    Indexed Job whose --shard count is its completions."""
+    import yaml
+
+    job = yaml.safe_load((paths.ROOT / "deploy" / "kubernetes-indexed-job.yaml").read_text())
+    spec = job["spec"]
+    command = spec["template"]["spec"]["containers"][0]["command"]
+    assert spec["completionMode"] == "Indexed"
+    assert command[:4] == ["python", "-m", "autograder", "batch"]
+    assert command[command.index("--shard") + 1] == str(spec["completions"])
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    (submissions / "amy.py").write_text("def f(:\n")
+    done = subprocess.run(["bash", str(paths.ROOT / "deploy" / "slurm-array.sh"), str(submissions),
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                          env=environment(PYTHON=sys.executable, SHARDS="1",
+                                          SLURM_ARRAY_TASK_ID="0", SLURM_CPUS_PER_TASK="1"))
+    assert done.returncode == 0, done.stderr
+    assert "shard 0/1 of a class of 1" in done.stderr
+    assert (tmp_path / "out" / "students" / "amy" / "results.json").is_file()
