@@ -176,3 +176,20 @@ def test_batch_user_mistakes(tmp_path):
                               text=True)
         assert done.returncode == 2 and message in done.stderr, (argv, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_summary_labels_break_check_names_between_words_only():
+    """summary.png's labels: every check name on at most two lines, no word cut in two."""
+    from autograder.grading import check_names
+
+    names = check_names() + ["compress_image: " + "supercalifragilistic " * 12]
+    for name in names:
+        label = batch.wrap_label(name)
+        lines = label.split("\n")
+        assert len(lines) <= 2 and all(len(line) <= 58 for line in lines), label
+        words = name.split()
+        for word in " ".join(lines).split():
+            assert word in words or word == "...", (word, name)
+        if len(name) <= 58:
+            assert label == name
+    assert batch.wrap_label(names[-1]).endswith("...")
