@@ -27,6 +27,7 @@ GUARANTEE = 30  # every shared run at least this long is found
 MAX_SOURCE_CHARS = 200_000  # longer submissions are compared on their start only
 SHOWN_PAIRS = 100  # rows in the ranked table
 SIDE_BY_SIDE = 10  # pairs shown in full
+CANDIDATES = 200  # pairs compared in full, chosen by the fingerprints they have in common
 MIN_SHARE = 0.05  # pairs sharing less are left out of the table
 
 
@@ -49,16 +50,27 @@ def _fingerprint(code: str, boilerplate=None):
                            boilerplate=boilerplate, fp=io.StringIO(code[:MAX_SOURCE_CHARS]))
 
 
-def compare(sources: dict[str, str], stub: str | None = None) -> list[Pair]:
-    """Every pair of ``sources`` (key -> code) sharing code, most similar first."""
+def compare(sources: dict[str, str], stub: str | None = None,
+            candidates: int = CANDIDATES) -> list[Pair]:
+    """The pairs of ``sources`` (key -> code) sharing the most code, most similar first.
+
+    Every pair is first scored cheaply by the fingerprints the two have in common; only the
+    ``candidates`` best are compared in full (shared regions and shares), so a large class
+    costs little more than reading it.
+    """
     from copydetect import compare_files
 
     if stub is None:
         stub = paths.STUB.read_text(encoding="utf-8") if paths.STUB.is_file() else ""
     boilerplate = np.array(sorted(_fingerprint(stub).hashes)) if stub else None
     prints = {key: _fingerprint(code, boilerplate) for key, code in sorted(sources.items())}
-    pairs = []
+    rough = []
     for a, b in itertools.combinations(prints, 2):
+        common = len(prints[a].hashes & prints[b].hashes)
+        if common:
+            rough.append((-(common / len(prints[a].hashes) + common / len(prints[b].hashes)), a, b))
+    pairs = []
+    for _, a, b in sorted(rough)[:candidates]:
         tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(prints[a], prints[b])
         if tokens == 0:
             continue
@@ -125,8 +137,8 @@ def render(pairs: list[Pair], sources: dict[str, str], names: dict[str, str] | N
 <style>{STYLE}</style></head>
 <body>
 <h1>K-means assignment: code similarity</h1>
-<p class="note">{len(sources)} submissions compared, {len(pairs)} pairs share some code beyond the
-stub's. Shared code is found on normalised tokens: names, comments and layout do not count, so
+<p class="note">{len(sources)} submissions compared; the {len(shown)} pairs sharing the most
+code beyond the stub's are listed. Shared code is found on normalised tokens: names, comments and layout do not count, so
 renamed variables still match. A high share is a reason to look, not proof of copying: short
 correct solutions resemble each other.</p>
 {table}
