@@ -55,7 +55,7 @@ def results_in(out):
 def test_three_concurrent_shards_then_a_merge_equal_a_single_batch(submissions, tmp_path):
     single, sharded = tmp_path / "single", tmp_path / "sharded"
     # The single batch runs meanwhile: its slow student waits on a timeout, not on a core.
-    whole = subprocess.Popen(command(submissions, single, "--jobs", "1"), env=environment(),
+    whole = subprocess.Popen(command(submissions, single, "--jobs", "3"), env=environment(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = [
         subprocess.Popen(command(submissions, sharded, "--shard", "3", "--jobs", "1"),
