@@ -13,7 +13,8 @@
 - **gradescope** ("Export Submissions"): ``submission_metadata.yml`` beside one folder
   ``submission_<id>`` per submission; the metadata names the submitters. The export does not say
   who was late.
-- **plain**: anything else: one file, folder or zip per student, named after the student.
+- **plain**: anything else: one file, folder or zip per student, named after the student (the
+  name is kept in full; the key, a folder name, keeps only letters, digits and ``._-``).
 
 Metadata files (``submission_metadata.yml``, macOS and Windows litter, hidden files) are never
 students. Entries of an LMS folder that do not follow its pattern are plain students.
@@ -162,7 +163,8 @@ def read_class(folder: Path, exclude: Path | None = None) -> tuple[str, list[Stu
         while key in taken:
             key, n = f"{base}-{n}", n + 1
         taken.add(key)
-        students.append(Student(key, child, graded_file=child.name))
+        name = re.sub(r"\.(zip|py|ipynb)$", "", child.name, flags=re.IGNORECASE)
+        students.append(Student(key, child, name=name, graded_file=child.name))
     return layout, sorted(students, key=lambda s: s.key)
 
 

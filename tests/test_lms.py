@@ -56,13 +56,13 @@ def test_entries_that_follow_no_pattern_are_plain_students_and_litter_is_skipped
     folder.mkdir()
     (folder / "smithjane_12_34_kmeans.py").write_text("x = 1\n")
     (folder / "smithjane_12_34_kmeans-1.py").write_text("x = 2\n")
-    (folder / "someone else.py").write_text("x = 3\n")
+    (folder / "José Núñez.py").write_text("x = 3\n")
     for litter in (".DS_Store", "Thumbs.db", lms.METADATA, "._kmeans.py"):
         (folder / litter).write_text("")
     layout, students = lms.read_class(folder)
     assert layout == "canvas"
-    assert [(s.key, s.lms, s.graded_file) for s in students] == [
-        ("12", "canvas", "kmeans-1.py"), ("someone_else", "", "someone else.py")]
+    assert [(s.key, s.lms, s.name, s.graded_file) for s in students] == [
+        ("12", "canvas", "smithjane", "kmeans-1.py"), ("Jos_N_ez", "", "José Núñez", "José Núñez.py")]
 
 
 def test_broken_gradescope_metadata_is_one_line(tmp_path):
