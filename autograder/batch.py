@@ -1,22 +1,34 @@
 """Grade a whole class: every submission in its own grader process and sandbox, in parallel.
 
-``run`` finds one submission per student in a folder (or a zip of one, as an LMS exports it),
-grades the ones not yet graded (``regrade`` grades all again), and writes into OUTDIR:
+``run`` finds one student per LMS identity in a folder (or a zip of one) as Canvas, Moodle or
+Gradescope export it, or one per entry in a plain folder (``lms.read_class``), grades the ones
+not yet graded (``regrade`` grades all again) and, unless it is one shard of several, ``merge``
+builds the class-wide files. Everything goes into OUTDIR:
 
-- ``<student>/results.json``  Gradescope's results, written atomically when grading ends
-- ``<student>/feedback.html`` the student's feedback page
-- ``grades.csv``              the gradebook: one row per submission, score per function
-- ``summary.png``             the score histogram and the pass rate of every check
+- ``students/<key>/results.json``  Gradescope's results, written atomically when grading ends
+- ``students/<key>/feedback.html`` the student's feedback page
+- ``students/<key>/source.py``     the graded code, for the similarity report
+- ``roster.json``                  who is in the class, with their LMS identities
+- ``grades.csv``                   the gradebook: one row per student, score per function
+- ``summary.png``                  the score histogram and the pass rate of every check
+- ``similarity.html``              pairs of submissions ranked by the code they share
+- ``canvas-import.csv`` or ``moodle-grading-worksheet.csv``, with ``lms``
+
+Students live in their own subfolder, so no name can collide with the class-wide files.
 
 A batch that is interrupted, even killed, loses nothing: a submission counts as done only once
-its results.json exists, so running the same command again grades the rest.
+its results.json exists, so running the same command again grades the rest. Shards (``shard``
+= (I, N)) grade disjoint parts of the class into the same OUTDIR, each student in exactly one
+shard (by a hash of the student's key, so a student stays in the same shard when the class
+grows); ``merge`` then builds the class-wide files and lists who is missing.
 """
 
 import concurrent.futures
 import csv
+import hashlib
 import io
+import json
 import os
-import re
 import shutil
 import signal
 import stat
@@ -24,71 +36,113 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import feedback
-from .grading import FUNCTIONS, write_results
+from . import feedback, lms
+from .grading import FUNCTIONS
 
-SKIPPED_NAMES = {"__MACOSX", ".DS_Store", "Thumbs.db", "grades.csv"}
+STUDENTS = "students"  # OUTDIR/students/<key>/: one folder per student, nothing else in it
+ROSTER = "roster.json"
+LMS_FILES = {"canvas": "canvas-import.csv", "moodle": "moodle-grading-worksheet.csv"}
 MAX_CLASS_ZIP_BYTES = 2 << 30  # extracted size of a class zip
 MAX_MEMBER_BYTES = 200 << 20
 SUBMISSION_SECONDS = 900  # a whole submission's grading, a backstop behind the per-call limits
+STOP_SECONDS = 1.0  # after Ctrl-C, how long graders get to clean up before they are killed
 BATCH_PID = "KMEANS_BATCH_PID"  # set for the grader processes a batch starts
+SHARD_ENVIRONMENT = ("JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID")
 # How a grader process ends when it is interrupted: its own exit status, or the signal.
-INTERRUPTED = {130, -signal.SIGINT, -signal.SIGTERM}
+INTERRUPTED = {130, -signal.SIGINT, -signal.SIGTERM, -signal.SIGKILL}
+FAILED = ("grader error", "grader timeout")
 _RUNNING = set()  # the grader processes running now, stopped if the batch is interrupted
 _RUNNING_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set once the batch is interrupted: no grader starts after it
 
 
 class BatchError(Exception):
-    """The batch cannot run (bad SUBMISSIONS or OUTDIR); the message says why."""
-
-
-@dataclass
-class Entry:
-    student: str
-    path: Path
+    """The batch cannot run (bad SUBMISSIONS, OUTDIR or shard); the message says why."""
 
 
 def student_id(name: str) -> str:
-    """A safe folder name for a submission: its file name without extension."""
-    stem = re.sub(r"\.(zip|py|ipynb)$", "", name, flags=re.IGNORECASE)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "submission"
-    return safe[:100]
+    """A safe folder name for a plain entry: its file name without extension."""
+    return lms.safe_key(name)
 
 
-def find_entries(submissions: Path, workdir: Path, outdir: Path | None = None) -> list[Entry]:
-    """One entry per student: the files, folders and zips directly inside ``submissions``
-    (``outdir``, the batch's own output, is not one, even when it is kept among them)."""
+def printable(text: str) -> str:
+    """``text`` with control and bidirectional-override characters escaped, for a terminal."""
+    out = []
+    for char in str(text):
+        code = ord(char)
+        if code < 32 or 127 <= code < 160 or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def spreadsheet_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# -- shards ----------------------------------------------------------------------------------
+
+def shard_of(key: str, count: int) -> int:
+    """The shard (0 .. count-1) a student belongs to: a stable hash of the key alone."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % count
+
+
+def parse_shard(text: str, environ=os.environ) -> tuple[int, int]:
+    """``I/N`` or ``N`` (I then from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID) -> (I, N).
+
+    Indices run from 0 to N-1: a SLURM array is submitted with ``--array=0-(N-1)``, so that a
+    task resubmitted alone (``--array=2``) still knows its shard."""
+    index, _, count = text.rpartition("/")
+    if not count.isdigit() or int(count) < 1 or (index and not index.isdigit()):
+        raise BatchError(f"--shard must be I/N (e.g. 0/4) or N, got {text!r}")
+    count = int(count)
+    if not index:
+        for name in SHARD_ENVIRONMENT:
+            if environ.get(name, "").strip():
+                index = environ[name].strip()
+                if not index.isdigit():
+                    raise BatchError(f"{name}={index!r} is not a shard index")
+                break
+        else:
+            raise BatchError(f"--shard {count} needs the shard index: give --shard I/{count}, or "
+                             f"set JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")
+    if not 0 <= int(index) < count:
+        raise BatchError(f"shard index {index} is not between 0 and {count - 1}")
+    return int(index), count
+
+
+# -- the class -------------------------------------------------------------------------------
+
+def find_students(submissions: Path, workdir: Path, outdir: Path | None = None):
+    """(layout, students): the class in ``submissions``, a folder or a zip of one (extracted
+    into ``workdir``). ``outdir``, the batch's own output, is not a student even when it is
+    kept among the submissions."""
     submissions = Path(submissions)
     if submissions.is_file():
         if not zipfile.is_zipfile(submissions):
             raise BatchError(f"{submissions} is neither a folder nor a zip of submissions")
         folder = workdir / "extracted"
-        if folder.exists():
-            shutil.rmtree(folder)
         safe_extract(submissions, folder)
         submissions = folder
         # An LMS zip often wraps everything in one folder: look inside it.
-        children = [c for c in folder.iterdir() if c.name not in SKIPPED_NAMES]
+        children = [c for c in folder.iterdir() if not lms.is_litter(c)]
         if len(children) == 1 and children[0].is_dir():
             submissions = children[0]
-    entries, seen = [], set()
-    for child in sorted(submissions.iterdir()):
-        if (child.name in SKIPPED_NAMES or child.name.startswith(".") or child.is_symlink()
-                or (outdir is not None and child.resolve() == Path(outdir).resolve())):
-            continue
-        student = student_id(child.name)
-        unique, n = student, 2
-        while unique in seen:
-            unique, n = f"{student}-{n}", n + 1
-        seen.add(unique)
-        entries.append(Entry(unique, child))
-    if not entries:
+    try:
+        layout, students = lms.read_class(submissions, exclude=outdir)
+    except lms.LmsError as error:
+        raise BatchError(str(error)) from None
+    if not students:
         raise BatchError(f"there are no submissions in {submissions}")
-    return entries
+    return layout, students
 
 
 def safe_extract(archive: Path, folder: Path) -> None:
@@ -112,13 +166,40 @@ def safe_extract(archive: Path, folder: Path) -> None:
                 total += info.file_size
                 if info.file_size > MAX_MEMBER_BYTES or total > MAX_CLASS_ZIP_BYTES:
                     raise BatchError(f"{archive.name} holds more data than a class of "
-                                     f"submissions should ({info.filename})")
+                                     f"submissions should ({printable(info.filename)})")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with z.open(info) as source, open(target, "wb") as out:
                     shutil.copyfileobj(source, out)
     except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
         raise BatchError(f"{archive.name} cannot be read as a zip: {error}") from None
 
+
+def _write_atomically(path: Path, data: bytes) -> Path:
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return path
+
+
+def write_roster(outdir: Path, layout: str, students) -> Path:
+    roster = {"layout": layout, "students": [s.record() for s in students]}
+    return _write_atomically(outdir / ROSTER, (json.dumps(roster, indent=1, ensure_ascii=False)
+                                               + "\n").encode("utf-8"))
+
+
+def read_roster(outdir: Path) -> dict:
+    path = Path(outdir) / ROSTER
+    if not path.is_file():
+        raise BatchError(f"{outdir} holds no {ROSTER}: it is not the OUTDIR of a batch")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise BatchError(f"{path} is damaged: run the batch again to rewrite it") from None
+
+
+# -- grading ---------------------------------------------------------------------------------
 
 @dataclass
 class Outcome:
@@ -129,61 +210,142 @@ class Outcome:
     message: str = ""
 
 
-def grade_one(entry: Entry, outdir: Path) -> Outcome:
-    """Grade one submission in its own grader process; write its results and feedback."""
-    folder = outdir / entry.student
+def folder_of(outdir: Path, key: str) -> Path:
+    return Path(outdir) / STUDENTS / key
+
+
+def save_source(path: Path, folder: Path) -> None:
+    """Keep a copy of the code that is graded (for the similarity report), if it can be read."""
+    from .submission import SubmissionError, stage
+
+    with tempfile.TemporaryDirectory(prefix="kmeans-source-") as scratch:
+        try:
+            staged = stage(path, Path(scratch) / "s")
+        except (SubmissionError, OSError, ValueError, RecursionError, MemoryError):
+            return
+        if staged.suffix == ".py":  # a notebook's code is kept by its grader, from the sandbox
+            _write_atomically(folder / "source.py", staged.read_bytes())
+
+
+def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outcome:
+    """Grade one student's submission in its own grader process; write its results."""
+    folder = folder_of(outdir, student.key)
     folder.mkdir(parents=True, exist_ok=True)
     results_path = folder / "results.json"
-    command = [sys.executable, "-m", "autograder", "grade", str(entry.path), "--out",
-               str(results_path), "--artifacts", str(folder / ".artifacts")]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          stdin=subprocess.DEVNULL,
-                          env={**os.environ, BATCH_PID: str(os.getpid())}) as process:
+    error_path = folder / "grader-error.txt"
+    save_source(student.path, folder)
+    # The grader's temporary folders go into one of the batch's own, removed when the grader
+    # ends whatever happens to it, so none is left behind even if it is killed.
+    scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=temporary_root))
+    scratch.chmod(0o711)  # a sandbox uid must be able to reach its own folder inside
+    command = [sys.executable, "-m", "autograder", "grade", "--out", str(results_path),
+               "--artifacts", str(folder / ".artifacts"), "--", str(Path(student.path).absolute())]
+    environment = {**os.environ, BATCH_PID: str(os.getpid()), "TMPDIR": str(scratch)}
+    try:
         with _RUNNING_LOCK:
+            if _STOPPING.is_set():
+                return Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, errors="replace", stdin=subprocess.DEVNULL,
+                                       env=environment)
             _RUNNING.add(process)
         try:
             _, stderr = process.communicate(timeout=SUBMISSION_SECONDS)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            return Outcome(entry.student, "grader timeout", 0, 0,
-                           f"grading took longer than {SUBMISSION_SECONDS} s; not recorded")
+            message = f"grading took longer than {SUBMISSION_SECONDS} s; not recorded"
+            _write_atomically(error_path, f"grader timeout\n{message}\n".encode())
+            return Outcome(student.key, "grader timeout", 0, 0, message)
         finally:
             with _RUNNING_LOCK:
                 _RUNNING.discard(process)
-    if process.returncode in INTERRUPTED:
-        return Outcome(entry.student, "interrupted", 0, 0, "interrupted; not recorded")
-    if process.returncode != 0:
-        (folder / "grader-error.txt").write_text(stderr[-20000:], encoding="utf-8")
-        return Outcome(entry.student, "grader error", 0, 0,
-                       f"the grader failed on this submission; see {folder / 'grader-error.txt'}")
-    results = load_results(results_path)
-    feedback.write(results, entry.student, folder / "feedback.html", folder / ".artifacts")
-    return outcome_of(entry.student, results)
+    finally:
+        _kill_strays(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+    if process.returncode in INTERRUPTED or _STOPPING.is_set():
+        return Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
+    if process.returncode != 0 or not results_path.is_file():
+        _write_atomically(error_path, ("grader error\n" + stderr[-20000:]).encode("utf-8"))
+        return Outcome(student.key, "grader error", 0, 0,
+                       f"the grader failed on this submission; see {error_path}")
+    error_path.unlink(missing_ok=True)
+    if (folder / ".artifacts" / "source.py").is_file():
+        os.replace(folder / ".artifacts" / "source.py", folder / "source.py")
+    return outcome_of(student.key, load_results(results_path))
+
+
+def _remove_stale_temporary_folders() -> None:
+    """Remove what a killed batch (SIGKILL leaves it no time to clean up) left in TMPDIR."""
+    for folder in Path(tempfile.gettempdir()).glob("kmeans-batch-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and folder.stat().st_uid == os.getuid():
+            _kill_strays(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kill_strays(folder: Path) -> None:
+    """Kill any process still running from ``folder`` (a sandboxed worker whose grader was
+    killed): its command line names its files there."""
+    needle = str(folder).encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if needle in handle.read():
+                    os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            continue
 
 
 def stop_with_batch() -> None:
     """In a grader process a batch started: stop when the batch stops, even if it is killed.
 
-    The kernel sends SIGTERM when the batch dies; SIGTERM is turned into KeyboardInterrupt so
-    the grader's cleanup (its sandbox and temporary folders) runs. No results are written, and
-    the batch, run again, grades the submission from the start.
+    The kernel sends SIGTERM when the batch dies; SIGTERM and SIGINT (the batch passes Ctrl-C
+    on) raise KeyboardInterrupt once, so the grader's cleanup (its sandbox and temporary
+    folders) runs, and are ignored after that, so the cleanup is never cut short. No results
+    are written, and the batch, run again, grades the submission from the start.
     """
     parent = os.environ.get(BATCH_PID)
     if not parent:
         return
     from .sandbox import die_with_parent
 
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     die_with_parent(signal.SIGTERM)
     if str(os.getppid()) != parent:  # the batch died before the line above took effect
         raise KeyboardInterrupt
 
 
-def load_results(path: Path) -> dict:
-    import json
+def _stop_graders() -> None:
+    """Ctrl-C: no new grader starts; running ones get SIGINT (once), then are killed."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this
+    try:
+        with _RUNNING_LOCK:
+            _STOPPING.set()
+            running = list(_RUNNING)
+        for process in running:
+            try:
+                process.send_signal(signal.SIGINT)
+            except OSError:
+                pass
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in running:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    return json.loads(path.read_text(encoding="utf-8"))
+
+def load_results(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def outcome_of(student: str, results: dict) -> Outcome:
@@ -203,7 +365,8 @@ class Progress:
         with self.lock:
             self.done += 1
             score = f"{outcome.score:g}/{outcome.max_score:g}" if outcome.max_score else "-"
-            text = f"{self.done}/{self.total} {outcome.student}: {score} ({outcome.status})"
+            text = printable(f"{self.done}/{self.total} {outcome.student}: {score} "
+                             f"({outcome.status})")
             if self.tty:
                 width = 30
                 filled = width * self.done // self.total
@@ -219,89 +382,204 @@ class Progress:
             self.stream.write("\n")  # end the bar's line
 
 
-def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
-        progress_stream=sys.stderr):
-    """Grade every submission not yet graded; rebuild the gradebook and the summary.
+@dataclass
+class Report:
+    outcomes: list  # one Outcome per student of the class (of the shard, for a shard)
+    rates: list  # (check, pass rate, count); empty for a shard
+    missing: list  # keys of students not graded yet
+    layout: str = "plain"
+    shard: tuple | None = None
+    lms_file: Path | None = None
 
-    Returns the outcome of every submission and the pass rate of every check.
-    """
+    def __iter__(self):  # outcomes, rates = run(...)
+        return iter((self.outcomes, self.rates))
+
+
+def isolation_warning() -> str | None:
+    """The sandbox's warning when student code cannot run under bubblewrap here, else None."""
+    from .grading import detect_isolation
+
+    isolation = detect_isolation()
+    return None if isolation.mode == "bubblewrap" else isolation.note
+
+
+def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
+        progress_stream=sys.stderr, shard: tuple[int, int] | None = None,
+        lms_format: str | None = None, assignment: str = "K-means",
+        show_hidden_images: bool = False) -> Report:
+    """Grade every student not yet graded (of shard (I, N) only, if given); unless this is a
+    shard, build the gradebook, summary, similarity report and LMS file (``merge``)."""
     outdir = Path(outdir)
     if not Path(submissions).exists():
         raise BatchError(f"{submissions} does not exist")
     if Path(submissions).resolve() == outdir.resolve():
         raise BatchError("--out must be a folder of its own, not the submissions folder")
-    outdir.mkdir(parents=True, exist_ok=True)
-    entries = find_entries(Path(submissions), outdir / ".work", outdir)
-    todo = [e for e in entries if regrade or not (outdir / e.student / "results.json").is_file()]
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    failures = {}
-    already = len(entries) - len(todo)
-    progress_stream.write(f"grading {len(todo)} of {len(entries)} submissions with {jobs} "
-                          f"job(s)" + (f"; {already} already graded (--regrade to grade them "
-                                       f"again)" if already else "") + "\n")
-    if todo:
-        progress = Progress(len(todo), progress_stream)
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
-        try:
-            futures = [pool.submit(grade_one, entry, outdir) for entry in todo]
-            for future in concurrent.futures.as_completed(futures):
-                outcome = future.result()
-                if outcome.status in ("grader error", "grader timeout"):
-                    failures[outcome.student] = outcome
-                progress.update(outcome)
-        except KeyboardInterrupt:
-            # Stop now: nothing new starts, and the running graders clean up and exit. What
-            # was graded stays graded; running the command again grades the rest.
-            with _RUNNING_LOCK:
-                for process in _RUNNING:
-                    process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            progress.interrupted()
-            raise
-        pool.shutdown()
+    if lms_format not in (None, *LMS_FILES):
+        raise BatchError(f"--lms must be one of {', '.join(LMS_FILES)}, got {lms_format!r}")
+    (outdir / STUDENTS).mkdir(parents=True, exist_ok=True)
+    (outdir / ".work").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="batch-", dir=outdir / ".work"))
+    _remove_stale_temporary_folders()
+    temporary_root = Path(tempfile.mkdtemp(prefix=f"kmeans-batch-{os.getpid()}-"))
+    temporary_root.chmod(0o711)
+    _STOPPING.clear()
+    try:
+        layout, students = find_students(Path(submissions), work, outdir)
+        if lms_format and layout != lms_format:
+            raise BatchError(f"--lms {lms_format}: {submissions} is not a {lms_format} export "
+                             f"(it looks like a {layout} one)")
+        write_roster(outdir, layout, students)
+        mine = students if shard is None else [s for s in students
+                                               if shard_of(s.key, shard[1]) == shard[0]]
+        todo = [s for s in mine
+                if regrade or not (folder_of(outdir, s.key) / "results.json").is_file()]
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        already = len(mine) - len(todo)
+        where = f" (shard {shard[0]}/{shard[1]} of a class of {len(students)})" if shard else ""
+        progress_stream.write(
+            f"grading {len(todo)} of {len(mine)} submissions{where} with {jobs} job(s)"
+            + (f"; {already} already graded (--regrade to grade them again)" if already else "")
+            + (f"; {layout} export" if layout != "plain" else "") + "\n")
+        if todo and (warning := isolation_warning()):
+            progress_stream.write(warning + "\n")
+        if todo:
+            _grade_all(todo, outdir, jobs, temporary_root, progress_stream)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        _kill_strays(temporary_root)
+        shutil.rmtree(temporary_root, ignore_errors=True)
+    if shard is not None:
+        outcomes = [_outcome_in(outdir, s.key) for s in mine]
+        return Report(outcomes, [], [o.student for o in outcomes if o.status == "not graded"],
+                      layout, shard)
+    return merge(outdir, lms_format, assignment, show_hidden_images)
+
+
+def _grade_all(todo, outdir: Path, jobs: int, temporary_root: Path, stream) -> None:
+    progress = Progress(len(todo), stream)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(grade_one, student, outdir, temporary_root) for student in todo]
+        for future in concurrent.futures.as_completed(futures):
+            progress.update(future.result())
+    except KeyboardInterrupt:
+        # Stop now: nothing new starts, and the running graders clean up and exit. What was
+        # graded stays graded; running the command again grades the rest.
+        _stop_graders()
+        pool.shutdown(wait=True, cancel_futures=True)
+        progress.interrupted()
+        raise
+    pool.shutdown()
+
+
+def _outcome_in(outdir: Path, key: str) -> Outcome:
+    folder = folder_of(outdir, key)
+    if (folder / "results.json").is_file():
+        return outcome_of(key, load_results(folder / "results.json"))
+    if (folder / "grader-error.txt").is_file():
+        status = (folder / "grader-error.txt").read_text(encoding="utf-8",
+                                                         errors="replace").split("\n")[0]
+        return Outcome(key, status if status in FAILED else "grader error", 0, 0,
+                       f"the grader failed on this submission; see {folder / 'grader-error.txt'}")
+    return Outcome(key, "not graded", 0, 0)
+
+
+def merge(outdir, lms_format: str | None = None, assignment: str = "K-means",
+          show_hidden_images: bool = False) -> Report:
+    """Build grades.csv, summary.png, similarity.html, every feedback page and (with
+    ``lms_format``) the LMS's import file from what was graded into OUTDIR; list who is
+    missing."""
+    from . import similarity
+
+    outdir = Path(outdir)
+    roster = read_roster(outdir)
+    layout = roster.get("layout", "plain")
+    if lms_format and layout != lms_format:
+        raise BatchError(f"--lms {lms_format}: the class in {outdir} is not a {lms_format} "
+                         f"export (it looks like a {layout} one)")
+    records = roster["students"]
     outcomes = []
-    for entry in entries:
-        folder = outdir / entry.student
-        path = folder / "results.json"
-        if entry.student in failures or not path.is_file():
-            outcomes.append(failures.get(entry.student) or Outcome(entry.student, "not graded", 0, 0))
-            continue
-        results = load_results(path)
-        if not (folder / "feedback.html").is_file():  # stopped between results and feedback
-            feedback.write(results, entry.student, folder / "feedback.html", folder / ".artifacts")
-        outcomes.append(outcome_of(entry.student, results))
-    write_gradebook(entries, outcomes, outdir)
-    rates = pass_rates(outdir, [e.student for e in entries])
+    for record in records:
+        outcome = _outcome_in(outdir, record["key"])
+        outcomes.append(outcome)
+        folder = folder_of(outdir, record["key"])
+        if (folder / "results.json").is_file():
+            feedback.write(load_results(folder / "results.json"),
+                           record.get("name") or record["key"], folder / "feedback.html",
+                           folder / ".artifacts", show_hidden_images)
+    write_gradebook(records, outcomes, outdir)
+    rates = pass_rates(outdir, [r["key"] for r in records])
     summary_png(outcomes, rates, outdir / "summary.png")
-    return outcomes, rates
+    sources = {}
+    for record in records:
+        path = folder_of(outdir, record["key"]) / "source.py"
+        if path.is_file():
+            sources[record["key"]] = path.read_text(encoding="utf-8", errors="replace")
+    similarity.write_report(sources, outdir / "similarity.html",
+                            {r["key"]: r.get("name", "") for r in records})
+    lms_file = write_lms_file(lms_format, records, outcomes, outdir, assignment) \
+        if lms_format else None
+    missing = [o.student for o in outcomes if o.status == "not graded"]
+    return Report(outcomes, rates, missing, layout, None, lms_file)
 
 
-def write_gradebook(entries: list[Entry], outcomes: list[Outcome], outdir: Path) -> Path:
-    """grades.csv: one row per submission (written atomically)."""
+# -- what the batch writes -------------------------------------------------------------------
+
+def _csv_bytes(rows) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "status", *FUNCTIONS, "total", "max_total"])
-    for entry, outcome in zip(entries, outcomes):
-        path = outdir / entry.student / "results.json"
-        per = load_results(path)["extra_data"]["functions"] if path.is_file() and \
-            outcome.status not in ("grader error", "grader timeout", "not graded") else {}
-        writer.writerow([outcome.student, outcome.status,
-                         *[f"{per[f]['score']:g}" if f in per else "" for f in FUNCTIONS],
-                         f"{outcome.score:g}", f"{outcome.max_score:g}"])
-    target = outdir / "grades.csv"
-    fd, temporary = tempfile.mkstemp(prefix=".grades-", dir=outdir)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(buffer.getvalue())
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, target)
-    return target
+    for row in rows:
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_gradebook(records: list[dict], outcomes: list[Outcome], outdir: Path) -> Path:
+    """grades.csv: one row per student (written atomically)."""
+    rows = [["student", "lms_id", "name", "late", "status", *FUNCTIONS, "total", "max_total",
+             "graded_file", "other_files"]]
+    for record, outcome in zip(records, outcomes):
+        path = folder_of(outdir, record["key"]) / "results.json"
+        per = load_results(path)["extra_data"]["functions"] if path.is_file() else {}
+        rows.append([outcome.student, record.get("lms_id", ""), record.get("name", ""),
+                     record.get("late", ""), outcome.status,
+                     *[f"{per[f]['score']:g}" if f in per else "" for f in FUNCTIONS],
+                     f"{outcome.score:g}", f"{outcome.max_score:g}",
+                     record.get("graded_file", ""), "; ".join(record.get("others", []))])
+    return _write_atomically(outdir / "grades.csv", _csv_bytes(rows))
+
+
+def write_lms_file(lms_format: str, records, outcomes, outdir: Path, assignment: str) -> Path:
+    """The file the LMS's gradebook import takes. Students without a result get an empty grade
+    (the import leaves theirs as it is); students the export did not identify are left out.
+
+    - canvas: the Gradebook's CSV (Student, ID, SIS User ID, SIS Login ID, Section, then one
+      column per assignment; a "Points Possible" row) matched on the Canvas user id in ID.
+    - moodle: the assignment's offline grading worksheet (Identifier "Participant N", Full
+      name, Grade, Maximum Grade, Last modified (grade), Feedback comments), as "Upload grading
+      worksheet" takes it.
+    """
+    top = max((o.max_score for o in outcomes), default=0)
+    graded = [(r, o) for r, o in zip(records, outcomes) if r.get("lms") == lms_format]
+    if lms_format == "canvas":
+        rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment],
+                ["Points Possible", "", "", "", "", f"{top:g}"]]
+        rows += [[r["name"], r["lms_id"], "", "", "",
+                  f"{o.score:g}" if o.max_score or o.status == "unreadable" else ""]
+                 for r, o in graded]
+    else:
+        rows = [["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)",
+                 "Feedback comments"]]
+        rows += [[f"Participant {r['lms_id']}", r["name"],
+                  f"{o.score:g}" if o.max_score or o.status == "unreadable" else "", f"{top:g}",
+                  "", f"Autograder: {o.score:g} / {top:g} ({o.status})"] for r, o in graded]
+    return _write_atomically(outdir / LMS_FILES[lms_format], _csv_bytes(rows))
 
 
 def pass_rates(outdir: Path, students: list[str]) -> list[tuple[str, float, int]]:
     """(test name, fraction of graded submissions with full marks, count), lowest first."""
     passed, seen = {}, {}
     for student in students:
-        path = outdir / student / "results.json"
+        path = folder_of(outdir, student) / "results.json"
         if not path.is_file():
             continue
         results = load_results(path)
@@ -330,7 +608,18 @@ def summary_lines(outcomes: list[Outcome], rates) -> list[str]:
     if hard:
         lines.append("checks most often failed (share of readable submissions passing):")
         lines += [f"  {rate:>5.0%}  {name}" for name, rate, _ in hard]
-    return lines
+    return [printable(line) for line in lines]
+
+
+def wrap_label(name: str, width: int = 58, lines: int = 2) -> str:
+    """A check name on at most ``lines`` lines of ``width``, broken between words only."""
+    import textwrap
+
+    wrapped = textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) > lines:
+        last = textwrap.shorten(" ".join(wrapped[lines - 1:]), width, placeholder=" ...")
+        wrapped = wrapped[:lines - 1] + [last]
+    return "\n".join(wrapped)
 
 
 def summary_png(outcomes: list[Outcome], rates, out: Path) -> Path:
@@ -339,26 +628,35 @@ def summary_png(outcomes: list[Outcome], rates, out: Path) -> Path:
     from matplotlib.figure import Figure
 
     top = max((o.max_score for o in outcomes), default=1) or 1
-    fig = Figure(figsize=(13, max(5, 0.22 * len(rates) + 1.5)), dpi=100)
+    names = [wrap_label(name) for name, _, _ in rates]
+    height = sum(0.16 + 0.12 * label.count("\n") for label in names)
+    fig = Figure(figsize=(14, max(5.0, height + 1.8)), dpi=100)
     FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.5]})
     left.hist([o.score for o in outcomes if o.max_score], bins=20, range=(0, top),
               color="#4477aa", edgecolor="white")
     left.set_xlabel(f"total score (out of {top:g})")
     left.set_ylabel("submissions")
     left.set_title(f"Scores of {len(outcomes)} submissions")
     left.yaxis.get_major_locator().set_params(integer=True)
-    names = [name if len(name) <= 72 else name[:52] + "..." + name[-17:] for name, _, _ in rates]
     values = [rate * 100 for _, rate, _ in rates]
-    right.barh(range(len(rates)), values, color=["#cc6677" if v < 100 else "#44aa99" for v in values])
-    right.set_yticks(range(len(rates)), names, fontsize=7)
-    right.invert_yaxis()
+    positions, y = [], 0.0
+    for label in names:  # a two-line label gets a taller row
+        step = 1 + 0.7 * label.count("\n")
+        positions.append(y + step / 2)
+        y += step
+    right.barh(positions, values, height=0.8,
+               color=["#cc6677" if v < 100 else "#44aa99" for v in values])
+    right.set_yticks(positions, names, fontsize=7)
+    right.set_ylim(y, 0)
     right.set_xlim(0, 100)
     right.set_xlabel("% of readable submissions with full marks")
     right.set_title("Pass rate of every check (hardest first)")
     fig.tight_layout()
     out = Path(out)
-    temporary = out.with_name(f".{out.stem}.tmp.png")
-    fig.savefig(temporary, format="png")
-    temporary.replace(out)
+    fd, temporary = tempfile.mkstemp(prefix=".summary-", suffix=".png", dir=out.parent)
+    with os.fdopen(fd, "wb") as handle:
+        fig.savefig(handle, format="png")
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, out)
     return out

@@ -118,21 +118,45 @@ def _batch(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         return _fail(f"--jobs must be 1 or more, got {args.jobs}")
+    if args.merge is not None and (args.submissions or args.out or args.shard or args.regrade):
+        return _fail("--merge OUTDIR takes no SUBMISSIONS, --out, --shard or --regrade")
+    if args.merge is None and not (args.submissions and args.out):
+        return _fail("give SUBMISSIONS and --out OUTDIR (or --merge OUTDIR)")
+    options = dict(lms_format=args.lms, assignment=args.assignment,
+                   show_hidden_images=args.show_hidden_images)
     try:
-        outcomes, rates = batch.run(args.submissions, args.out, args.jobs, args.regrade)
+        if args.merge is not None:
+            report = batch.merge(args.merge, **options)
+            out = Path(args.merge)
+        else:
+            shard = batch.parse_shard(args.shard) if args.shard else None
+            report = batch.run(args.submissions, args.out, args.jobs, args.regrade, shard=shard,
+                               **options)
+            out = Path(args.out)
     except batch.BatchError as error:
-        return _fail(str(error))
+        return _fail(batch.printable(str(error)))
     except KeyboardInterrupt:
         return _fail(f"interrupted: the submissions graded so far are kept in {args.out}; run "
                      f"the same command again to grade the rest", 130)
-    out = Path(args.out)
-    print("\n".join(batch.summary_lines(outcomes, rates)))
-    print(f"gradebook  {out / 'grades.csv'}")
-    print(f"summary    {out / 'summary.png'}")
-    print(f"feedback   {out}/<student>/feedback.html")
-    broken = [o for o in outcomes if o.status in ("grader error", "grader timeout")]
+    print("\n".join(batch.summary_lines(report.outcomes, report.rates)))
+    if report.shard:
+        print(f"shard {report.shard[0]}/{report.shard[1]} done: {out}/students/; when every "
+              f"shard is done, build the gradebook with: python -m autograder batch --merge {out}")
+    else:
+        print(f"gradebook  {out / 'grades.csv'}")
+        print(f"summary    {out / 'summary.png'}")
+        print(f"similarity {out / 'similarity.html'}")
+        print(f"feedback   {out}/students/<student>/feedback.html")
+        if report.lms_file:
+            print(f"{args.lms:<10} {report.lms_file}")
+    if report.missing:
+        print(f"not graded yet ({len(report.missing)}): "
+              + batch.printable(", ".join(report.missing[:20]))
+              + (" ..." if len(report.missing) > 20 else ""))
+    broken = [o for o in report.outcomes if o.status in batch.FAILED]
     for outcome in broken:
-        print(f"error: {outcome.student}: {outcome.message}", file=sys.stderr)
+        print(f"error: {batch.printable(outcome.student)}: {batch.printable(outcome.message)}",
+              file=sys.stderr)
     return 1 if broken else 0
 
 
@@ -219,19 +243,35 @@ def build_parser() -> argparse.ArgumentParser:
     grade.set_defaults(run=_grade, out_is="file")
 
     batch = commands.add_parser(
-        "batch", help="grade a whole class: gradebook, feedback pages, summary",
-        description="Grade every submission in SUBMISSIONS (a folder with one file, folder or "
-                    "zip per student, or a zip of such) in parallel, each in its own sandbox. "
-                    "Writes OUTDIR/grades.csv, OUTDIR/summary.png and, per student, "
+        "batch", help="grade a whole class: gradebook, feedback pages, summary, similarity",
+        description="Grade every submission in SUBMISSIONS (a folder or zip as Canvas, Moodle "
+                    "or Gradescope export a class, or with one file, folder or zip per student) "
+                    "in parallel, each in its own sandbox. Writes OUTDIR/grades.csv, "
+                    "summary.png, similarity.html and, per student, students/<student>/"
                     "results.json and feedback.html. Run it again after an interruption to "
                     "grade the rest.")
-    batch.add_argument("submissions", help="a folder or zip of submissions")
-    batch.add_argument("--out", "-o", required=True, metavar="OUTDIR",
+    batch.add_argument("submissions", nargs="?", help="a folder or zip of submissions")
+    batch.add_argument("--out", "-o", metavar="OUTDIR",
                        help="where to write the gradebook, summary and feedback")
     batch.add_argument("--jobs", "-j", type=int, metavar="N",
                        help="submissions graded at once (default: all cores)")
     batch.add_argument("--regrade", action="store_true",
                        help="grade every submission again, even those already graded")
+    batch.add_argument("--shard", metavar="I/N",
+                       help="grade only shard I of N (0 <= I < N); with N alone, I comes from "
+                            "JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or "
+                            "SLURM_ARRAY_TASK_ID (SLURM array). Then run --merge")
+    batch.add_argument("--merge", metavar="OUTDIR",
+                       help="build the gradebook, summary and similarity report from what "
+                            "the shards wrote into OUTDIR, and list who is missing")
+    batch.add_argument("--lms", choices=["canvas", "moodle"],
+                       help="also write the file this LMS's gradebook import takes")
+    batch.add_argument("--assignment", default="K-means",
+                       help="the assignment's column in the Canvas import (default: K-means; "
+                            "Canvas matches 'Name (id)' to an existing assignment)")
+    batch.add_argument("--show-hidden-images", action="store_true",
+                       help="show the capstone's hidden images in the feedback pages (for "
+                            "instructors; off by default, as students may see the pages)")
     batch.set_defaults(run=_batch, out_is="folder")
 
     gradescope = commands.add_parser(

@@ -1,14 +1,19 @@
 """A student's feedback page: one self-contained HTML file made from results.json.
 
-It shows the score per function, every test with its message, and for the capstone each hidden
-image beside the student's compressed version and the reference's, with their distortions.
-Images are embedded as PNG data, so the page opens anywhere. Nothing else about the hidden tests
-(inputs, code) appears: only what results.json already tells the student, and the pictures.
+It shows the score per function, every test with its message, and for the capstone the
+distortion of the student's compressed version of each hidden image beside the reference's.
+The hidden images themselves (each beside the student's and the reference's compressed
+versions, embedded as PNG data so the page opens anywhere) are shown only when the instructor
+asks (``show_hidden_images``): a page handed to students would otherwise reveal them. Nothing
+else about the hidden tests (inputs, code) appears: only what results.json already tells.
 """
+
+import functools
 
 import base64
 import html
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -49,24 +54,57 @@ def _figure(image: np.ndarray, caption: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
-def capstone_panels(artifacts: Path | None) -> str:
-    """The capstone pictures: original, student's and reference's, per hidden image and K."""
-    saved = {}
+@functools.cache
+def _reference_image(name: str, K: int) -> np.ndarray:
+    """The reference's compressed version of a hidden image (first seed), made once."""
+    return reference.load().compress_image(capstone.images()[name], K, capstone.MAX_ITERS,
+                                           capstone.SEEDS[0])
+
+
+def _saved(artifacts: Path | None) -> dict:
     if artifacts and (artifacts / "capstone.npz").is_file():
         with np.load(artifacts / "capstone.npz", allow_pickle=False) as data:
-            saved = {key: data[key] for key in data.files}
-    ref = reference.load()
+            return {key: data[key] for key in data.files}
+    return {}
+
+
+def _valid(mine, original) -> bool:
+    return (isinstance(mine, np.ndarray) and mine.shape == original.shape
+            and mine.dtype == np.uint8)
+
+
+def capstone_table(artifacts: Path | None) -> str:
+    """The capstone's distortions, yours beside the reference's, without showing any image."""
+    saved = _saved(artifacts)
+    rows = []
+    for name in capstone.IMAGES:
+        original = capstone.images()[name]
+        h, w = original.shape[:2]
+        for K in capstone.KS:
+            mine = saved.get(capstone.artifact_key(name, K))
+            yours = (f"{capstone.distortion(original, mine):.5f}" if _valid(mine, original)
+                     else "no valid image")
+            theirs = capstone.distortion(original, _reference_image(name, K))
+            rows.append(f"<tr><td>hidden image {capstone.IMAGES.index(name) + 1} ({h} x {w})</td>"
+                        f'<td class="num">{K}</td><td class="num">{yours}</td>'
+                        f'<td class="num">{theirs:.5f}</td></tr>')
+    return ('<table><tr><th>image</th><th class="num">K</th><th class="num">your distortion</th>'
+            '<th class="num">reference</th></tr>' + "".join(rows) + "</table>")
+
+
+def capstone_panels(artifacts: Path | None) -> str:
+    """The capstone pictures: original, student's and reference's, per hidden image and K."""
+    saved = _saved(artifacts)
     parts = []
     for name in capstone.IMAGES:
         original = capstone.images()[name]
         h, w = original.shape[:2]
         parts.append(f"<h3>Hidden image {capstone.IMAGES.index(name) + 1} ({h} x {w})</h3>")
         for K in capstone.KS:
-            seed = capstone.SEEDS[0]
-            theirs = ref.compress_image(original, K, capstone.MAX_ITERS, seed)
+            theirs = _reference_image(name, K)
             mine = saved.get(capstone.artifact_key(name, K))
             row = [_figure(original, "original")]
-            if mine is not None and mine.shape == original.shape and mine.dtype == np.uint8:
+            if _valid(mine, original):
                 row.append(_figure(mine, f"yours, K = {K}: distortion "
                                          f"{capstone.distortion(original, mine):.5f}"))
             else:
@@ -78,8 +116,12 @@ def capstone_panels(artifacts: Path | None) -> str:
     return "\n".join(parts)
 
 
-def render(results: dict, student: str, artifacts: Path | None = None) -> str:
-    """The feedback page for one graded submission, as an HTML string."""
+def render(results: dict, student: str, artifacts: Path | None = None,
+           show_hidden_images: bool = False) -> str:
+    """The feedback page for one graded submission, as an HTML string.
+
+    ``show_hidden_images`` adds the capstone's hidden images (for instructors; off for pages
+    students see)."""
     functions = results.get("extra_data", {}).get("functions", {})
     total = sum(t["max_score"] for t in results["tests"])
     rows = "".join(
@@ -95,8 +137,17 @@ def render(results: dict, student: str, artifacts: Path | None = None) -> str:
             f'{html.escape(test["name"])}</span> — {test["score"]:g} / {test["max_score"]:g}'
             + ("" if passed and test["output"] == PASSED else  # e.g. the distortion ratios
                f'<pre>{html.escape(test["output"])}</pre>') + "</div>")
-    pictures = capstone_panels(artifacts) if any(
-        t["name"].startswith("compress_image:") for t in results["tests"]) else ""
+    graded_capstone = any(t["name"].startswith("compress_image:") for t in results["tests"])
+    if not graded_capstone:
+        pictures, what = "", ""
+    elif show_hidden_images:
+        pictures = capstone_panels(artifacts)
+        what = ("Each hidden image with your <code>compress_image</code> output and the "
+                "reference solution's, for the first seed.")
+    else:
+        pictures = capstone_table(artifacts)
+        what = ("Your <code>compress_image</code> output on each hidden image and K beside the "
+                "reference solution's, for the first seed (the hidden images are not shown).")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -111,18 +162,19 @@ def render(results: dict, student: str, artifacts: Path | None = None) -> str:
 <h2>Every check</h2>
 {"".join(tests)}
 <h2>The capstone: your compressed images</h2>
-<p class="note">Each hidden image with your <code>compress_image</code> output and the reference
-solution's, for the first seed. Distortion is the mean squared error against the original on the
+<p class="note">{what} Distortion is the mean squared error against the original on the
 [0, 1] scale: lower is better.</p>
 {pictures}
 </body></html>
 """
 
 
-def write(results: dict, student: str, out: Path, artifacts: Path | None = None) -> Path:
+def write(results: dict, student: str, out: Path, artifacts: Path | None = None,
+          show_hidden_images: bool = False) -> Path:
     """Write the feedback page atomically; return its path."""
     out = Path(out)
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(render(results, student, artifacts), encoding="utf-8")
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    temporary.write_text(render(results, student, artifacts, show_hidden_images),
+                         encoding="utf-8")
     temporary.replace(out)
     return out

@@ -272,7 +272,7 @@ def load(box: sandbox.Sandbox):
     except sandbox.NotReady as error:
         raise GraderFault(str(error)) from None
     if isinstance(outcome, sandbox.Loaded):
-        box.notes = outcome.notes
+        box.notes, box.text = outcome.notes, outcome.text
         return outcome.functions, None, outcome.printed
     if isinstance(outcome, sandbox.Raised):
         message = _checks().load_message(outcome.type, outcome.message, outcome.line,
@@ -317,6 +317,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         raise GraderFault("\n\n".join(collector.faults))
     if artifacts is not None:
         save_artifacts(collector.artifacts, artifacts)
+        if box.text:  # a notebook's module part, for comparing submissions
+            save_text(box.text, Path(artifacts) / "source.py")
     results = _results(collector.results(), isolation, box, functions, started=started)
     if box.notes:
         results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
@@ -348,6 +350,16 @@ def save_artifacts(arrays: dict, folder) -> Path:
     os.chmod(temporary, 0o644)
     os.replace(temporary, folder / "capstone.npz")
     return folder / "capstone.npz"
+
+
+def save_text(text: str, path: Path) -> Path:
+    """Write ``text`` atomically."""
+    fd, temporary = tempfile.mkstemp(prefix=".source-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return path
 
 
 def collect_checks(include_hidden: bool = True) -> list[CheckResult]:

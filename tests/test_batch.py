@@ -55,11 +55,17 @@ def test_batch_writes_gradebook_feedback_and_summary(graded, class_zip):
     assert ben["status"] == "unreadable" and ben["total"] == "0"
     assert float(cal["compute_centroid_means"]) < float(amy["compute_centroid_means"])
     for student in CLASS:
-        page = (out / student / "feedback.html").read_text()
-        assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+        page = (out / "students" / student / "feedback.html").read_text()
+        assert page.startswith("<!DOCTYPE html>")
+        assert "data:image/png;base64," not in page  # the hidden images: only when asked
         assert "BEGIN SOLUTION" not in page and "_BLOCK_ENTRIES" not in page
         assert "<script" not in page and "http" not in page.replace("http-equiv", "")
+    assert "your distortion" in (out / "students" / "amy" / "feedback.html").read_text()
     assert (out / "summary.png").stat().st_size > 10_000
+    assert (out / "similarity.html").read_text().startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".work", "grades.csv", "roster.json", "similarity.html", "students", "summary.png"]
+    assert list((out / ".work").iterdir()) == []  # the extracted class zip is cleaned up
     assert not (class_zip.parent.parent / "escaped.txt").exists()
     assert not (out / ".work" / "escaped.txt").exists()
     assert "link" not in [r["student"] for r in rows]  # the link entry was never written
@@ -72,18 +78,29 @@ def graded_content(path):
     return results
 
 
+def test_instructors_can_ask_for_the_hidden_images(graded):
+    """--show-hidden-images puts the capstone's hidden images in the pages; the default does not."""
+    out, _ = graded
+    page = out / "students" / "amy" / "feedback.html"
+    batch.merge(out, show_hidden_images=True)
+    assert page.read_text().count("data:image/png;base64,") >= 12  # 2 images x 2 K x 3 figures
+    batch.merge(out)
+    assert "data:image/png;base64," not in page.read_text()
+
+
 def test_resume_grades_only_what_is_missing_and_regrade_is_identical(graded, class_zip):
     out, _ = graded
-    before = {s: graded_content(out / s / "results.json") for s in CLASS}
-    (out / "cal" / "results.json").unlink()  # as if the batch was killed while grading cal
-    (out / "amy" / "feedback.html").unlink()  # ... or between amy's results and feedback
+    students = out / "students"
+    before = {s: graded_content(students / s / "results.json") for s in CLASS}
+    (students / "cal" / "results.json").unlink()  # as if the batch was killed while grading cal
+    (students / "amy" / "feedback.html").unlink()  # ... or between amy's results and feedback
     outcomes, _ = batch.run(class_zip, out, jobs=1, progress_stream=open(os.devnull, "w"))
-    assert graded_content(out / "cal" / "results.json") == before["cal"]
-    assert (out / "amy" / "feedback.html").is_file()
-    mtime = (out / "amy" / "results.json").stat().st_mtime_ns
+    assert graded_content(students / "cal" / "results.json") == before["cal"]
+    assert (students / "amy" / "feedback.html").is_file()
+    mtime = (students / "amy" / "results.json").stat().st_mtime_ns
     batch.run(class_zip, out, jobs=2, regrade=True, progress_stream=open(os.devnull, "w"))
-    assert (out / "amy" / "results.json").stat().st_mtime_ns != mtime  # really graded again
-    assert {s: graded_content(out / s / "results.json") for s in CLASS} == before
+    assert (students / "amy" / "results.json").stat().st_mtime_ns != mtime  # graded again
+    assert {s: graded_content(students / s / "results.json") for s in CLASS} == before
 
 
 def graders_of(batch_pid: int) -> list[int]:
@@ -111,7 +128,7 @@ def test_a_killed_batch_stops_its_graders_and_resumes_with_nothing_lost(graded, 
                                 "--out", str(out), "--jobs", "2"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not (out / "amy" / "results.json").is_file() and time.monotonic() < deadline:
+    while not (out / "students" / "amy" / "results.json").is_file() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert graders_of(process.pid), "zed's grading (over 20 s) should still be running"
     process.kill()
@@ -120,7 +137,7 @@ def test_a_killed_batch_stops_its_graders_and_resumes_with_nothing_lost(graded, 
     while graders_of(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert graders_of(process.pid) == [], "grader processes outlived the killed batch"
-    assert not (out / "zed" / "results.json").exists()
+    assert not (out / "students" / "zed" / "results.json").exists()
     done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(submissions),
                            "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
@@ -128,9 +145,10 @@ def test_a_killed_batch_stops_its_graders_and_resumes_with_nothing_lost(graded, 
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert rows["amy"]["total"] == rows["amy"]["max_total"] and rows["zed"]["status"] == "timed out"
     reference, _ = graded
-    assert (graded_content(out / "amy" / "results.json")
-            == graded_content(reference / "amy" / "results.json"))
-    assert (out / "amy" / "feedback.html").is_file() and (out / "zed" / "feedback.html").is_file()
+    assert (graded_content(out / "students" / "amy" / "results.json")
+            == graded_content(reference / "students" / "amy" / "results.json"))
+    assert ((out / "students" / "amy" / "feedback.html").is_file()
+            and (out / "students" / "zed" / "feedback.html").is_file())
 
 
 def test_an_outdir_kept_among_the_submissions_is_not_a_student(tmp_path):
@@ -155,3 +173,30 @@ def test_batch_user_mistakes(tmp_path):
         batch.run(tmp_path / "empty", tmp_path / "empty")
     assert batch.student_id("Smith, John_1234_kmeans.py") == "Smith_John_1234_kmeans"
     assert batch.student_id("../..") == "submission"
+    for argv, message in [(["batch", str(tmp_path / "empty")], "give SUBMISSIONS and --out"),
+                          (["batch", "--merge", str(tmp_path / "empty")], "holds no roster.json"),
+                          (["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
+                            "--shard", "3/3"], "not between 0 and 2"),
+                          (["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
+                            "--shard", "x"], "--shard must be I/N")]:
+        done = subprocess.run([sys.executable, "-m", "autograder", *argv], capture_output=True,
+                              text=True)
+        assert done.returncode == 2 and message in done.stderr, (argv, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_summary_labels_break_check_names_between_words_only():
+    """summary.png's labels: every check name on at most two lines, no word cut in two."""
+    from autograder.grading import check_names
+
+    names = check_names() + ["compress_image: " + "supercalifragilistic " * 12]
+    for name in names:
+        label = batch.wrap_label(name)
+        lines = label.split("\n")
+        assert len(lines) <= 2 and all(len(line) <= 58 for line in lines), label
+        words = name.split()
+        for word in " ".join(lines).split():
+            assert word in words or word == "...", (word, name)
+        if len(name) <= 58:
+            assert label == name
+    assert batch.wrap_label(names[-1]).endswith("...")

@@ -82,6 +82,7 @@ class Loaded:
     functions: list
     printed: str = ""
     notes: list = field(default_factory=list)  # a notebook's statements taken for analysis
+    text: str = ""  # a notebook's module part, as the student wrote it
 
 
 class NotReady(RuntimeError):
@@ -95,7 +96,8 @@ class _Process:
         self.isolation, self.limits = isolation, limits
         self.uid = limits_module.next_uid() if isolation.own_uid else None
         inside = isolation.mode == "bubblewrap"
-        self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-"))
+        self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-", dir=_reachable_temp(
+            self.uid is not None and not inside)))
         for name in LAYER_FILES:
             shutil.copyfile(HERE / name, self.stage / name)
         (self.stage / "module").write_bytes(source)
@@ -224,6 +226,16 @@ class Module:
     expected: tuple = ()
 
 
+def _reachable_temp(for_other_uid: bool) -> str:
+    """The temporary folder, or /tmp when another uid must enter it and cannot (a folder on the
+    way is closed to others)."""
+    base = tempfile.gettempdir()
+    if for_other_uid and not all(os.stat(p).st_mode & 0o001 for p in
+                                 [base, *map(str, Path(base).parents)]):
+        return "/tmp"
+    return base
+
+
 class Sandbox:
     """One module behind a worker, restarted as needed.
 
@@ -241,6 +253,7 @@ class Sandbox:
         self.wall = 0.0  # wall-clock seconds of all calls so far
         self.restarts = 0
         self.notes = []  # what the grader made of a notebook, for the student
+        self.text = ""  # a notebook's module part, as the student wrote it
 
     def start(self) -> Loaded | Raised | Died | TimedOut | Malformed:
         """Start a worker and load the module in it; NotReady if the worker never got ready."""
@@ -258,7 +271,8 @@ class Sandbox:
             names = protocol.field(loaded.value, "functions", list)
             notes = protocol.field(loaded.value, "notes", list, [], required=False)
             return Loaded([str(n)[:200] for n in names[:1000]], loaded.printed,
-                          [str(n)[:300] for n in notes[:20]])
+                          [str(n)[:300] for n in notes[:20]],
+                          protocol.field(loaded.value, "text", str, "", required=False))
         return loaded
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):

@@ -15,6 +15,7 @@ import signal
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 ASSIGNMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign)
 ASSIGNMENT_SECONDS = 1.0
+MAX_TEXT = 1 << 20
 
 
 class NotebookError(Exception):
@@ -49,9 +50,10 @@ def code_cells(data: bytes, name: str) -> list[str]:
     return sources
 
 
-def run(data: bytes, name: str, module: dict, expected=()) -> list[str]:
-    """Run the notebook's module part in ``module``; return notes on what was dropped."""
-    notes, defined = [], set()
+def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], str]:
+    """Run the notebook's module part in ``module``; return notes on what was dropped, and the
+    text of what ran (the student's own lines, for comparing submissions)."""
+    notes, defined, texts = [], set(), []
     for number, source in enumerate(code_cells(data, name), 1):
         if source is None:
             continue
@@ -72,6 +74,8 @@ def run(data: bytes, name: str, module: dict, expected=()) -> list[str]:
         for node in tree.body:
             if _imports_itself(node, module.get("__name__")):
                 continue  # the prelude defines what it would bring
+            if isinstance(node, KEPT + ASSIGNMENTS):
+                texts.append(ast.get_source_segment("\n".join(lines), node) or "")
             if isinstance(node, KEPT):
                 _execute(node, where, module)
                 if not isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -88,7 +92,7 @@ def run(data: bytes, name: str, module: dict, expected=()) -> list[str]:
         raise NotebookError(f"{name} defines none of the graded functions "
                             f"({', '.join(expected)}) in its code cells: write them there, or "
                             f"submit a .py file.")
-    return notes
+    return notes, "\n\n".join(texts)[:MAX_TEXT]
 
 
 def _imports_itself(node, name) -> bool:

@@ -114,7 +114,7 @@ def error_reply(error):
 
 def load(source: str) -> tuple[dict, dict]:
     """Run the module (a notebook: its prelude, then its module part); reply with its names."""
-    module, notes = {"__name__": "kmeans", "__file__": source}, []
+    module, notes, text = {"__name__": "kmeans", "__file__": source}, [], ""
     try:
         if SETTINGS.get("notebook"):
             import notebook
@@ -122,14 +122,14 @@ def load(source: str) -> tuple[dict, dict]:
             with open(SETTINGS["prelude"], "rb") as handle:
                 exec(compile(handle.read(), "prelude", "exec"), module)
             with open(source, "rb") as handle:
-                notes = notebook.run(handle.read(), SETTINGS["notebook"], module,
-                                     SETTINGS["expected"])
+                notes, text = notebook.run(handle.read(), SETTINGS["notebook"], module,
+                                           SETTINGS["expected"])
         else:
             with open(source, "rb") as handle:
                 exec(compile(handle.read(), source, "exec"), module)
     except BaseException as error:  # the module's failure to load is its own result
         return module, error_reply(error)
-    return module, {"ok": True, "notes": notes, "functions": sorted(
+    return module, {"ok": True, "notes": notes, "text": text, "functions": sorted(
         name for name, value in module.items() if callable(value) and not name.startswith("__"))}
 
 
