@@ -23,7 +23,7 @@ from . import paths
 from .sandbox import Isolation, Limits, Submission, Worker, detect_isolation
 from .submission import SubmissionError, stage
 
-SUITES = paths.ROOT / "autograder" / "suites"
+SUITES = paths.SUITES
 PUBLIC_TESTS = paths.ASSIGNMENT / "test_kmeans.py"
 FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
              "compress_image")
