@@ -76,6 +76,8 @@ def _grade(args) -> int:
 
     if problem := _missing(args.path):
         return _fail(f"{problem}; no results were written")
+    for needed in paths.grading_inputs():
+        paths.require(needed)  # a broken installation: one line (main), before any work
     try:
         stop_with_batch()
         results = grade(args.path, artifacts=args.artifacts)
@@ -100,6 +102,8 @@ def _check(args) -> int:
     path = Path(args.file) if args.file else paths.STUB
     if problem := _missing(path):
         return _fail(problem)
+    for needed in paths.grading_inputs(include_hidden=False):
+        paths.require(needed)
     try:
         results = grade(path, include_hidden=False)
     except GraderFault as fault:

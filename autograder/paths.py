@@ -59,6 +59,17 @@ def hidden_roots() -> list[Path]:
     return [SOLUTIONS, SUITES, HIDDEN_DATA]
 
 
+def grading_inputs(include_hidden: bool = True) -> list[Path]:
+    """The files grading reads: the public tests, the reference and, unless only the public
+    tests run, the hidden suites and the hidden images."""
+    needed = [PUBLIC_TESTS, ASSIGNMENT / "checks.py", STUB, SOLUTION, DATA / "six_points.csv",
+              DATA / "six_points_centroids.csv", PHOTO]
+    if include_hidden:
+        needed += [SUITES / "conftest.py", HIDDEN_DATA / "hidden_china.png",
+                   HIDDEN_DATA / "hidden_flower.png"]
+    return needed
+
+
 def require(path: Path) -> Path:
     """Return ``path`` if it exists, else raise ProjectFilesMissing saying what is missing."""
     if not path.exists():
