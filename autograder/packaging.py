@@ -37,8 +37,7 @@ RELEASE_FILES = [
 # where it is, glob patterns). The same patterns as the wheel's package data, so the zip is the
 # same, byte for byte, whether it is built from a clone or from an installed wheel.
 GRADER_FILES = [
-    ("autograder", paths.PACKAGE, ["*.py", "suites/*.py", "hidden_data/*.png",
-                                   "hidden_data/CREDITS.md"]),
+    ("autograder", paths.PACKAGE, ["hidden_data/*.png", "hidden_data/CREDITS.md"]),
     ("assignment", paths.ASSIGNMENT, ["*.py", "README.md", "requirements.txt", "kmeans.ipynb"]),
     ("solutions", paths.SOLUTIONS, ["*.py"]),
     ("data", paths.DATA, ["*.csv", "*.png", "CREDITS.md"]),
@@ -57,6 +56,18 @@ def _matching(folder: Path, patterns) -> list[Path]:
     found = {p for pattern in patterns for p in paths.require(folder).glob(pattern)
              if p.is_file() and not p.is_symlink()}
     return sorted(found)
+
+
+def _package_modules() -> list[Path]:
+    """The grader's Python files: every module of the package and of its subpackages (folders
+    with an ``__init__.py``), not the bundled project folders."""
+    found = []
+    for init in sorted(paths.PACKAGE.rglob("__init__.py")):
+        relative = init.parent.relative_to(paths.PACKAGE)
+        if paths.BUNDLE in relative.parts or "__pycache__" in relative.parts:
+            continue
+        found += [p for p in sorted(init.parent.glob("*.py")) if not p.is_symlink()]
+    return found
 
 
 def runtime_requirements() -> list[str]:
@@ -97,6 +108,8 @@ def gradescope_entries() -> list:
     entries = [(paths.require(paths.DEPLOY / script), script, 0o755) for script in SCRIPTS]
     requirements = "".join(f"{r}\n" for r in runtime_requirements()).encode()
     entries.append((requirements, "requirements.txt", 0o644))
+    for path in _package_modules():
+        entries.append((path, f"autograder/{path.relative_to(paths.PACKAGE).as_posix()}", 0o644))
     for folder, base, patterns in GRADER_FILES:
         for path in _matching(base, patterns):
             entries.append((path, f"{folder}/{path.relative_to(base).as_posix()}", 0o644))

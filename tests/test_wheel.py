@@ -86,6 +86,12 @@ def test_the_wheel_and_sdist_carry_the_hidden_material_and_the_assignment(dists)
                  "autograder/_project/data/six_points.csv", "autograder/_project/deploy/run_autograder",
                  "autograder/_project/deploy/setup.sh"):
         assert name in in_wheel, name
+    # Every module of the package and its subpackages (a new subpackage must be listed in
+    # pyproject.toml's packages), every hidden image, every file of the assignment and data.
+    for path in paths.PACKAGE.rglob("*.py"):
+        relative = path.relative_to(paths.ROOT).as_posix()
+        if (path.parent / "__init__.py").is_file() and "__pycache__" not in relative:
+            assert relative in in_wheel, f"{relative} is missing from the wheel"
     with tarfile.open(sdist) as t:
         in_sdist = {name.split("/", 1)[1] for name in t.getnames() if "/" in name}
     for name in ("pyproject.toml", "solutions/kmeans.py", "autograder/suites/support.py",
@@ -201,16 +207,23 @@ def test_missing_inputs_are_one_line_and_write_nothing(dists, tmp_path):
         assert sorted(p.name for p in work.iterdir()) == ["kmeans.py"], args
 
 
-@pytest.mark.xfail(strict=True, reason="the sandbox mounts site-packages whole: it must leave "
-                                       "out paths.hidden_roots() (the sandbox rewrite does)")
+@pytest.mark.xfail(strict=True, reason="the sandbox mounts site-packages whole and protects "
+                                       "only the clone's layout: it must keep student code out "
+                                       "of paths.hidden_roots() (the sandbox rewrite does)")
 def test_student_code_cannot_read_the_installed_hidden_files(installed, tmp_path):
-    site = installed.parent.parent
-    hidden = next(site.glob("lib/python*/site-packages/autograder/_project/solutions/kmeans.py"))
-    (tmp_path / "kmeans.py").write_text(
-        f"def find_closest_centroids(X, centroids):\n"
-        f"    open({str(hidden)!r}, 'rb').read()\n"
-        f"    raise AssertionError('read the reference')\n")
+    """The reference, a hidden suite and a hidden image, installed in site-packages, are out of
+    the submission's reach (whatever isolation this machine allows as root or with bwrap)."""
+    package = next(installed.parent.parent.glob("lib/python*/site-packages/autograder"))
+    hidden = {"find_closest_centroids": package / "_project" / "solutions" / "kmeans.py",
+              "compute_centroid_means": package / "suites" / "conftest.py",
+              "kmeans_init_centroids": package / "hidden_data" / "hidden_china.png"}
+    (tmp_path / "kmeans.py").write_text("".join(
+        f"def {function}(*args):\n"
+        f"    open({str(path)!r}, 'rb').read()\n"
+        f"    raise AssertionError('read {path.name}')\n\n" for function, path in hidden.items()))
     done = cli(installed, "grade", str(tmp_path / "kmeans.py"), "--out", "r.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    first = json.loads((tmp_path / "r.json").read_text())["tests"][0]
-    assert re.search(r"PermissionError|FileNotFoundError", first["output"]), first["output"]
+    tests = json.loads((tmp_path / "r.json").read_text())["tests"]
+    for function in hidden:
+        first = next(t for t in tests if t["name"].startswith(function))
+        assert re.search(r"PermissionError|FileNotFoundError", first["output"]), first["output"]
