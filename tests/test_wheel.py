@@ -14,6 +14,7 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -52,20 +53,34 @@ def dists(tmp_path_factory):
     return sdist, wheel
 
 
-@pytest.fixture(scope="module")
-def installed(dists, tmp_path_factory):
-    """A fresh venv outside the repository with the wheel installed; returns its python."""
-    venv = tmp_path_factory.mktemp("venv") / "fresh"
+def fresh_venv(venv: Path, wheel: Path) -> Path:
+    """A new venv at ``venv`` with ``wheel`` installed; returns its python. Its dependencies
+    (numpy, pillow, pytest...) come from this environment, after the venv's own packages."""
     assert _run([sys.executable, "-m", "venv", "--without-pip", str(venv)]).returncode == 0
     python = venv / "bin" / "python"
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
                 .stdout.strip())
-    # The dependencies (numpy, pillow, pytest...) from this environment, after the venv's own.
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     done = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                 "--no-index", "-q", str(dists[1])])
+                 "--no-index", "-q", str(wheel)])
     assert done.returncode == 0, done.stderr[-3000:]
     return python
+
+
+@pytest.fixture(scope="module")
+def installed(dists):
+    """A fresh venv outside the repository with the wheel installed; returns its python.
+
+    Like a real installation, and unlike pytest's own temporary folders (0700), every user may
+    walk into it: what keeps student code out of the installed hidden files must be the grader's
+    doing, not this folder's permissions.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="kmeans-wheel-"))
+    try:
+        folder.chmod(0o755)
+        yield fresh_venv(folder / "fresh", dists[1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def cli(python, *args, cwd):
@@ -185,14 +200,9 @@ def test_otter_compress_and_stub_from_an_empty_folder(installed, tmp_path):
 
 def test_missing_inputs_are_one_line_and_write_nothing(dists, tmp_path):
     """An installation that lost a file: each command says which, and writes nothing."""
-    venv = tmp_path / "broken"
-    assert _run([sys.executable, "-m", "venv", "--without-pip", str(venv)]).returncode == 0
-    python = venv / "bin" / "python"
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-                .stdout.strip())
-    (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    assert _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                 "--no-index", "-q", str(dists[1])]).returncode == 0
+    python = fresh_venv(tmp_path / "broken", dists[1])
+    site = python.parent.parent / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" \
+        / "site-packages"
     (site / "autograder" / "hidden_data" / "hidden_flower.png").unlink()
     (site / "autograder" / "_project" / "data" / "three_clusters.csv").unlink()
     work = tmp_path / "empty"
