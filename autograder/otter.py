@@ -308,8 +308,8 @@ def master_notebook() -> dict:
             placed.add(function)
             points = sum(c["points"] for c in public_cases() if c["function"] == function)
             solution = reference[function]
-            if function == FUNCTIONS[0] and reference["helpers"]:
-                solution = reference["helpers"] + "\n\n" + solution
+            if function == FUNCTIONS[0] and reference["helpers"]:  # after it: students get
+                solution = solution + "\n\n" + reference["helpers"]  # no blank lines on top
             cells += [
                 _cell("raw", f"# BEGIN QUESTION\nname: {function}\npoints: {points}"),
                 _cell("markdown", f"Write `{function}` in the cell below (its docstring says what "
