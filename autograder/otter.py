@@ -21,6 +21,7 @@ raises NotImplementedError) and whose tests are the public tests, through ``otte
 
 import ast
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -232,21 +233,26 @@ def otter_markers(source: str) -> str:
 
 
 def _top_level(source: str) -> dict:
-    """The reference's top-level pieces: "helpers" (the module-level solution block), each
-    function's source by name, and "imports"."""
+    """The reference's top-level pieces: "helpers" (its module-level solution blocks), each
+    function's source by name, and "module" (its imports and constants outside those blocks)."""
     lines = source.splitlines(keepends=True)
-    pieces = {"imports": "", "helpers": ""}
-    begin = next((i for i, l in enumerate(lines) if l.startswith("# BEGIN SOLUTION")), None)
-    if begin is not None:
-        end = next(i for i in range(begin, len(lines)) if lines[i].startswith("# END SOLUTION"))
-        pieces["helpers"] = "".join(lines[begin:end + 1])
+    pieces, helper_lines, begin = {"helpers": "", "module": ""}, set(), None
+    for number, line in enumerate(lines):
+        if line.startswith("# BEGIN SOLUTION"):
+            begin = number
+        elif line.startswith("# END SOLUTION") and begin is not None:
+            pieces["helpers"] += "".join(lines[begin:number + 1])
+            helper_lines.update(range(begin + 1, number + 2))  # 1-based, as ast's
+            begin = None
     for node in ast.parse(source).body:
         start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
         text = "".join(lines[start - 1:node.end_lineno])
+        if start in helper_lines:
+            continue
         if isinstance(node, ast.FunctionDef):
             pieces[node.name] = text
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            pieces["imports"] += text
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)):
+            pieces["module"] += text
     return pieces
 
 
@@ -264,8 +270,13 @@ def _setup_source(cell_source: str, reference: dict) -> str:
         if takes_kmeans or sets_data:
             drop.update(range(node.lineno - 1, node.end_lineno))
     body = "".join(l for i, l in enumerate(lines) if i not in drop).strip("\n")
+    body = re.sub(r"\n{3,}", "\n\n", body)  # where the import of kmeans.py was
+    have = {line.strip() for line in body.splitlines()}
+    extra = "".join(line for line in reference["module"].splitlines(keepends=True)
+                    if line.strip() not in have)  # the reference's imports the cell lacks
     given = reference.get("run_kmeans", "")
-    return f"{body}\n\n{SETUP_NOTE}\n\n# Given, not graded: it alternates your two steps.\n{given}"
+    return (f"{body}\n{extra}\n{SETUP_NOTE}\n\n"
+            f"# Given, not graded: it alternates your two steps.\n{given}")
 
 
 def _test_cells(function: str) -> list[dict]:

@@ -124,3 +124,23 @@ def test_otter_run_grades_the_notebook_with_the_data_found(assigned, tmp_path):
     shutil.copy(dist / "student" / "kmeans.ipynb", tmp_path / "blank" / "kmeans.ipynb")
     scores, _ = otter_run(autograder, tmp_path / "blank" / "kmeans.ipynb")
     assert sum(s for s, _ in scores.values()) == 0, scores
+
+
+def test_otter_markers_keep_the_stub_raise_unreachable_in_the_reference():
+    reference = ("def f(x):\n"
+                 "    ### BEGIN SOLUTION hint: add one.\n"
+                 "    return x + 1\n"
+                 "    ### END SOLUTION\n")
+    marked = otter.otter_markers(reference)
+    assert marked == ("def f(x):\n"
+                      "    # Hint: add one.\n"
+                      "    # BEGIN SOLUTION NO PROMPT\n"
+                      "    return x + 1\n"
+                      "    # END SOLUTION\n"
+                      '    raise NotImplementedError("f is not implemented yet")\n')
+    namespace = {}
+    exec(marked, namespace)
+    assert namespace["f"](1) == 2
+    falls_through = reference.replace("    return x + 1\n", "    y = x + 1\n")
+    with pytest.raises(otter.MasterError, match="does not end with its return"):
+        otter.otter_markers(falls_through)
