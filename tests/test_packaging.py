@@ -228,3 +228,11 @@ def test_release_installs_from_its_own_requirements_and_its_tests_run(tmp_path):
                           cwd=folder, capture_output=True, text=True, env=env, timeout=600)
     assert re.search(r"\b11 failed\b", done.stdout), done.stdout + done.stderr
     assert done.stdout.count("is not implemented yet") == 11
+
+
+def test_gradescope_without_the_hidden_images_writes_nothing(tmp_path, monkeypatch):
+    """A zip whose setup works but whose grading cannot is worse than none."""
+    monkeypatch.setattr(paths, "HIDDEN_DATA", tmp_path / "nowhere")
+    with pytest.raises(paths.ProjectFilesMissing, match="hidden_china.png is missing"):
+        packaging.build_gradescope(tmp_path / "out" / "autograder.zip")
+    assert not (tmp_path / "out").exists()

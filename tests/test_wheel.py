@@ -205,15 +205,18 @@ def test_missing_inputs_are_one_line_and_write_nothing(dists, tmp_path):
         / "site-packages"
     (site / "autograder" / "hidden_data" / "hidden_flower.png").unlink()
     (site / "autograder" / "_project" / "data" / "three_clusters.csv").unlink()
+    (site / "autograder" / "_project" / "assignment" / "test_kmeans.py").unlink()
     work = tmp_path / "empty"
     work.mkdir()
     (work / "kmeans.py").write_bytes(paths.SOLUTION.read_bytes())
-    for args, missing in ((["gradescope", "--out", "ag.zip"], "hidden_flower.png"),
-                          (["release", "--out", "release.zip"], "three_clusters.csv"),
-                          (["grade", "kmeans.py", "--out", "results.json"], "hidden_flower.png")):
+    lost = ("hidden_flower.png", "three_clusters.csv", "test_kmeans.py")
+    for args in (["gradescope", "--out", "ag.zip"], ["release", "--out", "release.zip"],
+                 ["grade", "kmeans.py", "--out", "results.json"], ["otter"],
+                 ["otter", "--master", "master"]):
         done = cli(python, *args, cwd=work)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
-        assert done.stderr.count("\n") == 1 and missing in done.stderr, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), args
+        assert any(f"/{name} is missing" in done.stderr for name in lost), (args, done.stderr)
         assert sorted(p.name for p in work.iterdir()) == ["kmeans.py"], args
 
 
