@@ -12,8 +12,9 @@ def _stub(args) -> int:
     from .stubgen import MarkerError, make_stub
 
     if paths.INSTALLED:
-        return _fail("stub regenerates a clone's assignment/kmeans.py from its solutions/kmeans.py; "
-                     "this is an installed package: run it in a clone of the project")
+        return _fail("stub regenerates a clone's assignment/kmeans.py from its "
+                     "solutions/kmeans.py; this is an installed package: run it in a clone of "
+                     "the project")
     source = paths.require(paths.SOLUTION).read_text(encoding="utf-8")
     try:
         stub = make_stub(source, filename=str(paths.SOLUTION.relative_to(paths.ROOT)))

@@ -68,7 +68,8 @@ def gradescope_root():
     folder = Path(tempfile.mkdtemp(prefix="autograder-"))
     try:
         folder.chmod(0o755)
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        env = dict(os.environ, PATH=path)
         env.pop("AUTOGRADER_ROOT", None)
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_gradescope_steps()],
                               cwd=folder, env=env, capture_output=True, text=True, timeout=900)

@@ -92,15 +92,14 @@ def test_the_wheel_and_sdist_carry_the_hidden_material_and_the_assignment(dists)
     sdist, wheel = dists
     with zipfile.ZipFile(wheel) as z:
         in_wheel = set(z.namelist())
-    for name in ("autograder/suites/conftest.py", "autograder/suites/test_compress_image.py",
-                 "autograder/hidden_data/hidden_china.png", "autograder/hidden_data/hidden_flower.png",
-                 "autograder/_project/solutions/kmeans.py", "autograder/_project/assignment/kmeans.py",
-                 "autograder/_project/assignment/test_kmeans.py",
-                 "autograder/_project/assignment/requirements.txt",
-                 "autograder/_project/assignment/kmeans.ipynb", "autograder/_project/data/grace_hopper.png",
-                 "autograder/_project/data/six_points.csv", "autograder/_project/deploy/run_autograder",
-                 "autograder/_project/deploy/setup.sh"):
-        assert name in in_wheel, name
+    for name in ("suites/conftest.py", "suites/test_compress_image.py",
+                 "hidden_data/hidden_china.png", "hidden_data/hidden_flower.png",
+                 "_project/solutions/kmeans.py", "_project/assignment/kmeans.py",
+                 "_project/assignment/test_kmeans.py", "_project/assignment/requirements.txt",
+                 "_project/assignment/kmeans.ipynb", "_project/data/grace_hopper.png",
+                 "_project/data/six_points.csv", "_project/deploy/run_autograder",
+                 "_project/deploy/setup.sh"):
+        assert f"autograder/{name}" in in_wheel, name
     # Every module of the package and its subpackages (a new subpackage must be listed in
     # pyproject.toml's packages), every hidden image, every file of the assignment and data.
     for path in paths.PACKAGE.rglob("*.py"):
