@@ -157,12 +157,15 @@ def test_run_autograder_takes_its_paths_from_the_environment(gradescope_root, tm
     """The container's way: the submission and the results anywhere, the same script."""
     build("correct_broadcast.py", tmp_path)
     results_file = tmp_path / "out" / "graded.json"
+    decoy = tmp_path / "decoy" / "autograder"  # run from a folder with a package of that name:
+    decoy.mkdir(parents=True)                   # the script must not import it
+    (decoy / "__init__.py").write_text("")
+    (decoy / "__main__.py").write_text("raise SystemExit('the decoy ran')\n")
     done = subprocess.run(["bash", str(gradescope_root / "source" / "run_autograder")],
                           env=dict(os.environ, AUTOGRADER_ROOT=str(gradescope_root),
                                    AUTOGRADER_SUBMISSION=str(tmp_path / "kmeans.py"),
                                    AUTOGRADER_RESULTS=str(results_file)),
-                          cwd=paths.ROOT,  # a folder with an autograder/ of its own: not used
-                          capture_output=True, text=True, timeout=600)
+                          cwd=decoy.parent, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     results = json.loads(results_file.read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"])
