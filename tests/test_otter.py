@@ -144,3 +144,23 @@ def test_otter_markers_keep_the_stub_raise_unreachable_in_the_reference():
     falls_through = reference.replace("    return x + 1\n", "    y = x + 1\n")
     with pytest.raises(otter.MasterError, match="does not end with its return"):
         otter.otter_markers(falls_through)
+
+
+def test_otter_generate_and_run_with_the_release_test_files(assignment, tmp_path):
+    """The README's recipe: the public tests and data as support folders, then otter run."""
+    support = assignment / "otter_support"
+    support.mkdir()
+    for name in ("test_kmeans.py", "checks.py"):
+        shutil.copy(assignment / name, support / name)
+    shutil.copytree(assignment.parent / "data", assignment / "data")
+    done = subprocess.run([OTTER, "generate", "-t", "otter_tests", "otter_support", "data"],
+                          cwd=assignment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (tmp_path / "right").mkdir()
+    shutil.copy(paths.SOLUTION, tmp_path / "right" / "kmeans.py")
+    scores, _ = otter_run(assignment / "autograder.zip", tmp_path / "right" / "kmeans.py")
+    assert sum(s for s, _ in scores.values()) == 16, scores
+    (tmp_path / "stub").mkdir()
+    shutil.copy(paths.STUB, tmp_path / "stub" / "kmeans.py")
+    scores, _ = otter_run(assignment / "autograder.zip", tmp_path / "stub" / "kmeans.py")
+    assert sum(s for s, _ in scores.values()) == 0, scores
