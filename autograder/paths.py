@@ -49,14 +49,18 @@ HIDDEN_DATA = PACKAGE / "hidden_data"
 DEPLOY = ROOT / "deploy"  # the Gradescope/container scripts
 
 
+GOLDEN = ROOT / "tests" / "golden"  # a clone's sample submissions, correct ones among them
+
+
 def hidden_roots() -> list[Path]:
     """The folders holding hidden material, which student code must never see.
 
     The reference solution's folder, the hidden suites and the capstone's hidden images, as
-    absolute paths, whether the package runs from a clone or from an installed wheel. (They may
-    sit inside a folder a sandbox mounts, such as site-packages: exclude each of them.)
+    absolute paths, whether the package runs from a clone or from an installed wheel; in a clone
+    also the golden submissions (correct solutions among them), which no wheel carries. They may
+    sit inside a folder a sandbox mounts, such as site-packages: exclude each of them.
     """
-    return [SOLUTIONS, SUITES, HIDDEN_DATA]
+    return [SOLUTIONS, SUITES, HIDDEN_DATA] + ([GOLDEN] if GOLDEN.is_dir() else [])
 
 
 def grading_inputs(include_hidden: bool = True) -> list[Path]:

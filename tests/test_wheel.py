@@ -134,6 +134,7 @@ def test_paths_find_everything_in_the_installed_package(installed, tmp_path):
 def test_hidden_roots_in_a_clone_hold_the_hidden_material():
     roots = paths.hidden_roots()
     assert paths.SOLUTION.parent in roots and paths.SUITES in roots and paths.HIDDEN_DATA in roots
+    assert paths.ROOT / "tests" / "golden" in roots  # correct solutions among the goldens
     assert not paths.INSTALLED and paths.ROOT == Path(__file__).resolve().parent.parent
 
 
