@@ -33,7 +33,7 @@ from PIL import Image
 
 from . import paths, reference
 
-HIDDEN = paths.ROOT / "autograder" / "hidden_data"
+HIDDEN = paths.HIDDEN_DATA
 IMAGES = ("hidden_china.png", "hidden_flower.png")
 KS = (4, 8)
 SEEDS = (11, 22, 33)

@@ -11,6 +11,10 @@ from . import paths
 def _stub(args) -> int:
     from .stubgen import MarkerError, make_stub
 
+    if paths.INSTALLED:
+        return _fail("stub regenerates a clone's assignment/kmeans.py from its "
+                     "solutions/kmeans.py; this is an installed package: run it in a clone of "
+                     "the project")
     source = paths.require(paths.SOLUTION).read_text(encoding="utf-8")
     try:
         stub = make_stub(source, filename=str(paths.SOLUTION.relative_to(paths.ROOT)))
@@ -59,11 +63,23 @@ def _compress(args) -> int:
     return 0
 
 
+def _missing(path) -> str | None:
+    """A one-line complaint when the submission path names nothing (a typo), else None."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return f"{path} does not exist: give a kmeans.py, a notebook, a folder or a zip"
+    return None
+
+
 def _grade(args) -> int:
     from .batch import stop_with_batch
     from .grading import GraderFault, grade, print_fault, summary_table
     from .results import grader_error
 
+    if problem := _missing(args.path):
+        return _fail(f"{problem}; no results were written")
+    for needed in paths.grading_inputs():
+        paths.require(needed)  # a broken installation: one line (main), before any work
     try:
         stop_with_batch()
         results = grade(args.path, artifacts=args.artifacts,
@@ -95,6 +111,10 @@ def _check(args) -> int:
     from .grading import GraderFault, grade, print_fault, summary_table
 
     path = Path(args.file) if args.file else paths.STUB
+    if problem := _missing(path):
+        return _fail(problem)
+    for needed in paths.grading_inputs(include_hidden=False):
+        paths.require(needed)
     try:
         results = grade(path, include_hidden=False)
     except GraderFault as fault:
@@ -110,7 +130,8 @@ def _check(args) -> int:
     print(results["output"])
     print("These are the public tests only: the hidden tests check more cases, so passing these "
           "does not guarantee full marks.")
-    return 0
+    passed = results["tests"] and all(t["score"] >= t["max_score"] for t in results["tests"])
+    return 0 if passed else 1  # as pytest: 1 when a check failed
 
 
 def _batch(args) -> int:
@@ -171,16 +192,26 @@ def _gradescope(args) -> int:
 def _release(args) -> int:
     from .packaging import build_release
 
-    print(f"wrote {build_release(args.out)}: the stub, public tests, instructions and data")
+    print(f"wrote {build_release(args.out)}: the stub, public tests, instructions, "
+          f"requirements and data")
     return 0
 
 
 def _otter(args) -> int:
-    from .otter import write_tests
+    from .otter import MasterError, write_master, write_tests
 
-    written = write_tests(args.out)
-    print(f"wrote {len(written)} otter test files to {args.out}; from the assignment folder run: "
-          f"otter check kmeans.py -t {Path(args.out).name}")
+    if args.master:
+        try:
+            notebook = write_master(args.master)
+        except MasterError as error:
+            return _fail(str(error))
+        print(f"wrote {notebook} with its data/ and otter_support/ beside it: the otter-grader "
+              f"master notebook; run: otter assign {notebook} dist")
+        return 0
+    out = args.out or (Path("otter_tests") if paths.INSTALLED else paths.ASSIGNMENT / "otter_tests")
+    written = write_tests(out)
+    print(f"wrote {len(written)} otter test files to {out}; from the assignment folder run: "
+          f"otter check kmeans.py -t {Path(out).name}")
     return 0
 
 
@@ -225,9 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser(
         "grade", help="grade one submission and write Gradescope's results.json",
-        description="Grade one submission (kmeans.py, a folder holding it, or a zip) in the "
-                    "sandbox against the public and hidden tests.")
-    grade.add_argument("path", help="the submission: kmeans.py, a folder or a zip")
+        description="Grade one submission (kmeans.py, a notebook kmeans.ipynb, or a folder or "
+                    "zip holding either) in the sandbox against the public and hidden tests. "
+                    "From a notebook, only the graded functions' definitions, their imports and "
+                    "constants are taken; its other cells never run.")
+    grade.add_argument("path", help="the submission: kmeans.py, a notebook (.ipynb), a folder "
+                                    "or a zip")
     grade.add_argument("--out", "-o", default="results.json",
                        help="where to write results.json (default: ./results.json)")
     grade.add_argument("--artifacts", metavar="DIR",
@@ -293,29 +327,38 @@ def build_parser() -> argparse.ArgumentParser:
     release.set_defaults(run=_release, out_is="file")
 
     otter = commands.add_parser(
-        "otter", help="write the public tests as otter-grader test files",
+        "otter", help="write the public tests as otter-grader test files, or a master notebook",
         description="Write one otter-grader test file (exception-based format) per graded "
                     "function, each running the public tests, so that `otter check kmeans.py "
-                    "-t otter_tests` works in the assignment folder.")
-    otter.add_argument("--out", "-o", default=str(paths.ASSIGNMENT / "otter_tests"),
-                       help="the folder to write, inside the assignment folder "
-                            "(default: assignment/otter_tests)")
+                    "-t otter_tests` works in the assignment folder. With --master, write "
+                    "instead an otter-grader master notebook made from the reference, ready "
+                    "for `otter assign`.")
+    otter.add_argument("--out", "-o",
+                       help="the folder to write, inside the assignment folder (default: "
+                            "assignment/otter_tests in a clone, ./otter_tests when installed)")
+    otter.add_argument("--master", metavar="DIR",
+                       help="write DIR/kmeans.ipynb, the master notebook for `otter assign`, "
+                            "with the data and support files it needs beside it")
     otter.set_defaults(run=_otter, out_is="folder")
 
     check = commands.add_parser(
-        "check", help="self-check: run the public tests on a kmeans.py through the grader",
-        description="Run the public tests on a kmeans.py in the same sandbox the grader uses, "
-                    "and print a table per function.")
+        "check", help="self-check: run the public tests on a kmeans.py or notebook",
+        description="Run the public tests on a kmeans.py or a notebook (kmeans.ipynb; only its "
+                    "function definitions, imports and constants are taken) in the same sandbox "
+                    "the grader uses, and print a table per function. Exits 1 when a check "
+                    "fails, as pytest does.")
     check.add_argument("file", nargs="?",
-                       help="the kmeans.py to check (default: assignment/kmeans.py)")
+                       help="the kmeans.py or .ipynb to check (also a folder or zip holding "
+                            "one; default: the stub, assignment/kmeans.py)")
     check.set_defaults(run=_check)
     return parser
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "out", None):  # checked before any work: a typo costs no grading time
-        out = Path(args.out)
+    out_arg = getattr(args, "master", None) or getattr(args, "out", None)
+    if out_arg:  # checked before any work: a typo costs no grading time
+        out = Path(out_arg)
         if problem := _output_folder(out if args.out_is == "folder" else out.parent):
             return _fail(problem)
     try:

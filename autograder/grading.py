@@ -29,7 +29,7 @@ from .results import VISIBILITIES, CheckResult, Results, Status, read_submitter
 from .sandbox import Isolation, Limits
 from .submission import SubmissionError, stage
 
-SUITES = paths.ROOT / "autograder" / "suites"
+SUITES = paths.SUITES
 PUBLIC_TESTS = paths.ASSIGNMENT / "test_kmeans.py"
 FUNCTIONS = spec.NAMES
 OUTPUT_LIMIT = 4000  # characters of one test's output

@@ -2,113 +2,141 @@
 
 ``gradescope``: Gradescope unzips the autograder into /autograder/source, runs ``setup.sh`` once
 to build the image, then ``run_autograder`` for each submission (the student's files are in
-/autograder/submission; the results go to /autograder/results/results.json). Both scripts take
-the root from AUTOGRADER_ROOT (default /autograder), so they can be tried in a folder.
+/autograder/submission; the results go to /autograder/results/results.json). Both scripts are
+the files in ``deploy/`` (the container image runs the same ones) and take the root from
+AUTOGRADER_ROOT (default /autograder), so they can be tried in a folder. The zip holds the
+project in the clone's layout, built the same from a clone or from an installed wheel.
 
 ``release``: exactly what students get: the stub, the public tests and their helpers, the
-instructions, the data, the notebook, and the public tests as otter-grader test files. Never the
-reference, the hidden suites or the hidden images.
+instructions, the requirements file, the data, the notebook, and the public tests as otter-grader
+test files. Never the reference, the hidden suites or the hidden images.
 """
 
+import importlib.metadata
 import os
 import stat
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
 from . import otter, paths
 
-# What a student gets, relative to the project root.
+DISTRIBUTION = "kmeans-assignment"
+
+# What a student gets: (folder, file) pairs, written under kmeans-assignment/<folder>/.
 RELEASE_FILES = [
-    "assignment/kmeans.py", "assignment/README.md", "assignment/test_kmeans.py",
-    "assignment/checks.py", "assignment/conftest.py", "assignment/kmeans.ipynb",
-    "data/six_points.csv", "data/six_points_centroids.csv", "data/three_clusters.csv",
-    "data/grace_hopper.png", "data/CREDITS.md",
+    ("assignment", paths.ASSIGNMENT, ["kmeans.py", "README.md", "requirements.txt",
+                                      "test_kmeans.py", "checks.py", "conftest.py",
+                                      "kmeans.ipynb"]),
+    ("data", paths.DATA, ["six_points.csv", "six_points_centroids.csv", "three_clusters.csv",
+                          "grace_hopper.png", "CREDITS.md"]),
 ]
 
-# What the grader needs on Gradescope, relative to the project root (folders taken whole).
-GRADER_FILES = ["pyproject.toml", "README.md", "autograder", "solutions", "assignment", "data"]
-EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
-
-SETUP_SH = r"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, to build the autograder image.
-set -euo pipefail
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
-export DEBIAN_FRONTEND=noninteractive
-if ! command -v bwrap >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
-  apt-get update -qq
-  apt-get install -y -qq bubblewrap python3 python3-venv python3-pip >/dev/null
-fi
-PYTHON=python3
-for candidate in python3.13 python3.12 python3.11; do
-  if command -v "$candidate" >/dev/null 2>&1; then PYTHON="$candidate"; break; fi
-done
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv >/dev/null
-  PYTHON=python3.11
-fi
-"$PYTHON" -m venv "$ROOT/venv"
-"$ROOT/venv/bin/pip" install -q -e "$ROOT/source"
-echo "autograder installed with $("$ROOT/venv/bin/python" --version)"
-"""
-
-RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# Gradescope runs this for each submission: grade /autograder/submission, write the results.
-set -uo pipefail
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
-mkdir -p "$ROOT/results"
-cd "$ROOT/source"
-"$ROOT/venv/bin/python" -m autograder grade "$ROOT/submission" \
-  --out "$ROOT/results/results.json"
-"""
+# What the grader needs on Gradescope, in the clone's layout under source/: (folder in the zip,
+# where it is, glob patterns). The same patterns as the wheel's package data, so the zip is the
+# same, byte for byte, whether it is built from a clone or from an installed wheel.
+GRADER_FILES = [
+    ("autograder", paths.PACKAGE, ["hidden_data/*.png", "hidden_data/CREDITS.md"]),
+    ("assignment", paths.ASSIGNMENT, ["*.py", "README.md", "requirements.txt", "kmeans.ipynb"]),
+    ("solutions", paths.SOLUTIONS, ["*.py"]),
+    ("data", paths.DATA, ["*.csv", "*.png", "CREDITS.md"]),
+]
+SCRIPTS = ("setup.sh", "run_autograder")  # deploy/, the same files the container image runs
 
 
-def _add(archive: zipfile.ZipFile, source: Path, name: str, mode: int = 0o644) -> None:
+def _add(archive: zipfile.ZipFile, source, name: str, mode: int = 0o644) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible zips
     info.external_attr = (stat.S_IFREG | mode) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     archive.writestr(info, source.read_bytes() if isinstance(source, Path) else source)
 
 
-def _files(relative: str):
-    top = paths.ROOT / relative
-    if top.is_file():
-        yield top
-        return
-    for path in sorted(top.rglob("*")):
-        if path.is_file() and not path.is_symlink() and not EXCLUDED_PARTS.intersection(path.parts):
-            yield path
+def _matching(folder: Path, patterns) -> list[Path]:
+    found = {p for pattern in patterns for p in paths.require(folder).glob(pattern)
+             if p.is_file() and not p.is_symlink()}
+    return sorted(found)
 
 
-def build_gradescope(out) -> Path:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder and the project."""
+def _package_modules() -> list[Path]:
+    """The grader's Python files: every module of the package and of its subpackages (folders
+    with an ``__init__.py``), not the bundled project folders."""
+    found = []
+    for init in sorted(paths.PACKAGE.rglob("__init__.py")):
+        relative = init.parent.relative_to(paths.PACKAGE)
+        if paths.BUNDLE in relative.parts or "__pycache__" in relative.parts:
+            continue
+        found += [p for p in sorted(init.parent.glob("*.py")) if not p.is_symlink()]
+    return found
+
+
+def runtime_requirements() -> list[str]:
+    """The packages the grader needs to run (pyproject's dependencies, without extras)."""
+    pyproject = paths.ROOT / "pyproject.toml"
+    if not paths.INSTALLED and pyproject.is_file():
+        return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+                    ["dependencies"])
+    try:
+        requires = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        raise paths.ProjectFilesMissing(f"the {DISTRIBUTION} distribution's metadata is missing: "
+                                        f"reinstall the package") from None
+    return [r for r in requires if "extra ==" not in r.partition(";")[2]]
+
+
+def _write_zip(out, entries) -> Path:
+    """Write ``entries`` ((data or Path, name, mode) triples, all checked first) into ``out``.
+
+    Built next to ``out`` and moved into place, so a failure leaves neither a partial zip nor a
+    temporary file behind.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
-    with zipfile.ZipFile(temporary, "w") as archive:
-        _add(archive, SETUP_SH.encode(), "setup.sh", 0o755)
-        _add(archive, RUN_AUTOGRADER.encode(), "run_autograder", 0o755)
-        for relative in GRADER_FILES:
-            for path in _files(relative):
-                _add(archive, path, path.relative_to(paths.ROOT).as_posix())
-    os.replace(temporary, out)
+    try:
+        with zipfile.ZipFile(temporary, "w") as archive:
+            for source, name, mode in entries:
+                _add(archive, source, name, mode)
+        os.replace(temporary, out)
+    finally:
+        temporary.unlink(missing_ok=True)
     return out
+
+
+def gradescope_entries() -> list:
+    """Every file of Gradescope's autograder zip, as (data or Path, name, mode); checked first."""
+    entries = [(paths.require(paths.DEPLOY / script), script, 0o755) for script in SCRIPTS]
+    requirements = "".join(f"{r}\n" for r in runtime_requirements()).encode()
+    entries.append((requirements, "requirements.txt", 0o644))
+    for path in _package_modules():
+        entries.append((path, f"autograder/{path.relative_to(paths.PACKAGE).as_posix()}", 0o644))
+    for folder, base, patterns in GRADER_FILES:
+        for path in _matching(base, patterns):
+            entries.append((path, f"{folder}/{path.relative_to(base).as_posix()}", 0o644))
+    for needed in (paths.SOLUTION, paths.STUB, paths.PUBLIC_TESTS, paths.SUITES / "conftest.py",
+                   paths.PHOTO, *(paths.HIDDEN_DATA / name for name in
+                                  ("hidden_china.png", "hidden_flower.png"))):
+        paths.require(needed)
+    return entries
+
+
+def build_gradescope(out) -> Path:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder, requirements.txt, the project.
+
+    Every input is checked before anything is written: a missing one raises ProjectFilesMissing.
+    """
+    return _write_zip(out, gradescope_entries())
 
 
 def build_release(out) -> Path:
     """Write the student release zip: kmeans-assignment/{assignment,data}/..."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.tmp")
-    with zipfile.ZipFile(temporary, "w") as archive, tempfile.TemporaryDirectory() as folder:
-        for relative in RELEASE_FILES:
-            path = paths.ROOT / relative
-            if path.is_file():
-                _add(archive, path, f"kmeans-assignment/{relative}")
+    entries = [(paths.require(base / name), f"kmeans-assignment/{folder}/{name}", 0o644)
+               for folder, base, names in RELEASE_FILES for name in names]
+    with tempfile.TemporaryDirectory() as folder:
         for path in otter.write_tests(Path(folder) / "otter_tests"):  # generated, never stored
-            _add(archive, path, f"kmeans-assignment/assignment/otter_tests/{path.name}")
-    os.replace(temporary, out)
-    return out
+            entries.append((path.read_bytes(),
+                            f"kmeans-assignment/assignment/otter_tests/{path.name}", 0o644))
+        return _write_zip(out, entries)
 
 
 def unzip_with_modes(archive: Path, folder: Path) -> None:

@@ -105,6 +105,10 @@ def _bytes_from_zip(path: Path) -> bytes:
                 entry = _choose_notebook(notebooks, path.name, relative, is_link)
                 data = _read_member(archive, entry, path.name, MAX_NOTEBOOK_BYTES)
                 return notebook(data, Path(entry.filename).name)
+            if not found and usable:  # say what it holds, as for a folder
+                names = ", ".join(e.filename for e in usable[:5]) + (", ..." if usable[5:] else "")
+                raise SubmissionError(f"there is no {FILENAME} in {path.name} (it holds {names}): "
+                                      f"submit a file named {FILENAME}.")
             entry = _choose(found, path.name, relative, is_link)
             return _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,

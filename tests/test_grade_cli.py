@@ -32,13 +32,45 @@ def test_grade_a_zip_and_a_folder_give_the_same_result(tmp_path):
 
 
 def test_grade_something_unusable_writes_a_zero_with_the_reason(tmp_path):
+    unusable = tmp_path / "kmeans.txt"
+    unusable.write_text("def find_closest_centroids(X, centroids): ...\n")
     out = tmp_path / "results.json"
-    done = run("grade", str(tmp_path / "nothing-here"), "--out", str(out))
+    done = run("grade", str(unusable), "--out", str(out))
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())
-    assert results["score"] == 0 and "does not exist" in results["output"]
+    assert results["score"] == 0 and "is not a Python file" in results["output"]
     assert results["extra_data"]["status"] == "unreadable"
     assert all(t["output"].startswith("Not graded:") for t in results["tests"])
+
+
+def test_a_path_that_does_not_exist_is_one_line_and_writes_nothing(tmp_path):
+    """A typo in the path is the user's mistake, not a submission worth a zero."""
+    out = tmp_path / "results.json"
+    for args in (["grade", str(tmp_path / "nope.py"), "--out", str(out)],
+                 ["check", str(tmp_path / "nope.py")]):
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert done.stderr.count("\n") == 1 and "nope.py does not exist" in done.stderr, args
+        assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_a_misnamed_zip_says_what_it_holds(tmp_path):
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("alice/k_means.py", paths.SOLUTION.read_bytes())
+        z.writestr("alice/notes.txt", "hello")
+    out = tmp_path / "results.json"
+    done = run("grade", str(archive), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    output = json.loads(out.read_text())["output"]
+    assert "there is no kmeans.py in upload.zip (it holds alice/k_means.py, alice/notes.txt)" \
+        in output, output
+
+
+def test_help_of_grade_and_check_mentions_notebooks():
+    for command in ("grade", "check"):
+        done = run(command, "--help")
+        assert done.returncode == 0 and "notebook" in done.stdout, command
 
 
 def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
@@ -48,7 +80,7 @@ def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
     assert "hidden tests check more cases" in done.stdout
     assert "exact ties go to the lowest index" not in done.stdout  # a hidden test's name
     stub = run("check")
-    assert stub.returncode == 0
+    assert stub.returncode == 1, "check exits 1 when a check fails, as pytest does"
     assert stub.stdout.count("FAIL  ") == 11 and "is not implemented yet" in stub.stdout
 
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -48,25 +49,45 @@ def test_release_public_tests_run_on_their_own(tmp_path):
     assert done.stdout.count("is not implemented yet") == 11
 
 
+def readme_gradescope_steps() -> str:
+    """The README's lines that try the Gradescope zip in an empty folder, as written there."""
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^( *)```\n(.*?)^\1```", readme, re.MULTILINE | re.DOTALL)
+    (block,) = [text for _, text in blocks if "unzip" in text and "run_autograder" in text]
+    return textwrap.dedent(block)
+
+
 @pytest.fixture(scope="module")
 def gradescope_root():
-    """Gradescope's layout in a folder: the zip unpacked in source/, setup.sh run once.
+    """Gradescope's layout in a folder, made by running the README's steps verbatim in an empty
+    folder (the package's `python` first on PATH, as in an activated venv).
 
     Like /autograder, and unlike pytest's own temporary folders (0700), every user may walk
     into it: what keeps student code out of the hidden files must be the grader's doing.
     """
-    root = Path(tempfile.mkdtemp(prefix="autograder-"))
+    folder = Path(tempfile.mkdtemp(prefix="autograder-"))
     try:
-        root.chmod(0o755)
-        archive = packaging.build_gradescope(root / "autograder.zip")
-        packaging.unzip_with_modes(archive, root / "source")
-        env = dict(os.environ, AUTOGRADER_ROOT=str(root))
-        done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
-                              capture_output=True, text=True, timeout=900)
+        folder.chmod(0o755)
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+        env = dict(os.environ, PATH=path)
+        env.pop("AUTOGRADER_ROOT", None)
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_gradescope_steps()],
+                              cwd=folder, env=env, capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout + done.stderr
+        root = folder / "root"
+        results = json.loads((root / "results" / "results.json").read_text())
+        assert results["score"] == 0  # the README says: the stub's results
+        assert all("not implemented yet" in t["output"] for t in results["tests"]
+                   if t["name"].startswith("find_closest_centroids"))
         yield root
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_readme_steps_start_from_an_empty_folder():
+    steps = readme_gradescope_steps().splitlines()
+    assert steps[0].startswith("python -m autograder gradescope")
+    assert any(line.startswith("mkdir -p root") and "unzip" in line for line in steps)
 
 
 @pytest.mark.parametrize("golden, expected", [("correct_loops.py", "full"),
@@ -128,3 +149,92 @@ def test_gradescope_hidden_material_is_unreadable_to_student_code(gradescope_roo
         assert first["score"] == 0
         assert "PermissionError" in first["output"] or "FileNotFoundError" in first["output"], \
             first["output"]
+
+
+def test_run_autograder_takes_its_paths_from_the_environment(gradescope_root, tmp_path):
+    """The container's way: the submission and the results anywhere, the same script."""
+    build("correct_broadcast.py", tmp_path)
+    results_file = tmp_path / "out" / "graded.json"
+    decoy = tmp_path / "decoy" / "autograder"  # run from a folder with a package of that name:
+    decoy.mkdir(parents=True)                   # the script must not import it
+    (decoy / "__init__.py").write_text("")
+    (decoy / "__main__.py").write_text("raise SystemExit('the decoy ran')\n")
+    done = subprocess.run(["bash", str(gradescope_root / "source" / "run_autograder")],
+                          env=dict(os.environ, AUTOGRADER_ROOT=str(gradescope_root),
+                                   AUTOGRADER_SUBMISSION=str(tmp_path / "kmeans.py"),
+                                   AUTOGRADER_RESULTS=str(results_file)),
+                          cwd=decoy.parent, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(results_file.read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+def test_the_image_and_gradescope_run_the_same_scripts(tmp_path):
+    with zipfile.ZipFile(packaging.build_gradescope(tmp_path / "ag.zip")) as z:
+        for script in ("setup.sh", "run_autograder"):
+            assert z.read(script) == (paths.DEPLOY / script).read_bytes(), script
+            assert (z.getinfo(script).external_attr >> 16) & 0o111, f"{script} is executable"
+    dockerfile = (paths.DEPLOY / "Dockerfile").read_text()
+    assert "python3.11" in dockerfile and "bubblewrap" in dockerfile
+    assert re.search(r"^RUN .*\n(?: .*\n)*.*bash /autograder/source/setup\.sh", dockerfile,
+                     re.MULTILINE), "the image is built by the zip's own setup.sh"
+    assert 'ENTRYPOINT ["bash", "/autograder/source/run_autograder"]' in dockerfile
+
+
+def _fake_system(tmp_path):
+    """A PATH with no Python and no bubblewrap, and an apt-get that only records its calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "apt-get.log"
+    (bin_dir / "apt-get").write_text(f"#!/bin/bash\necho \"$@\" >> {log}\n")
+    (bin_dir / "apt-get").chmod(0o755)
+    for tool in ("id", "grep", "dirname", "cat"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    return bin_dir, log
+
+
+def test_setup_sh_installs_no_system_package_outside_gradescope(tmp_path):
+    """On a developer's machine a missing Python is named, and apt-get is never run."""
+    bin_dir, log = _fake_system(tmp_path)
+    env = {"PATH": str(bin_dir), "AUTOGRADER_ROOT": str(tmp_path / "root"), "HOME": str(tmp_path)}
+    done = subprocess.run(["/bin/bash", str(paths.DEPLOY / "setup.sh")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "no Python 3.11 or newer" in done.stderr and "AUTOGRADER_INSTALL_SYSTEM_PACKAGES" \
+        in done.stderr
+    assert not log.exists(), "setup.sh ran apt-get outside Gradescope"
+    asked = subprocess.run(["/bin/bash", str(paths.DEPLOY / "setup.sh")],
+                           env=dict(env, AUTOGRADER_INSTALL_SYSTEM_PACKAGES="1"),
+                           capture_output=True, text=True, timeout=60)
+    assert asked.returncode != 0  # the fake apt-get installs nothing
+    assert "install -y -qq python3.11 python3.11-venv bubblewrap" in log.read_text()
+
+
+def test_release_installs_from_its_own_requirements_and_its_tests_run(tmp_path):
+    """A student's first steps, as assignment/README.md gives them, in a fresh venv."""
+    with zipfile.ZipFile(packaging.build_release(tmp_path / "r.zip")) as z:
+        z.extractall(tmp_path)
+    folder = tmp_path / "kmeans-assignment" / "assignment"
+    readme = (folder / "README.md").read_text()
+    for line in ("python3 -m venv .venv", ".venv/bin/pip install -r requirements.txt",
+                 ".venv/bin/python -m pytest", ".venv/bin/jupyter lab kmeans.ipynb"):
+        assert line in readme, line
+    done = subprocess.run([sys.executable, "-m", "venv", ".venv"], cwd=folder,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([".venv/bin/pip", "install", "-q", "-r", "requirements.txt"],
+                          cwd=folder, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k not in ("KMEANS_SUBMISSION", "PYTHONPATH")}
+    done = subprocess.run([".venv/bin/python", "-m", "pytest", "-p", "no:cacheprovider", "-rN"],
+                          cwd=folder, capture_output=True, text=True, env=env, timeout=600)
+    assert re.search(r"\b11 failed\b", done.stdout), done.stdout + done.stderr
+    assert done.stdout.count("is not implemented yet") == 11
+
+
+def test_gradescope_without_the_hidden_images_writes_nothing(tmp_path, monkeypatch):
+    """A zip whose setup works but whose grading cannot is worse than none."""
+    monkeypatch.setattr(paths, "HIDDEN_DATA", tmp_path / "nowhere")
+    with pytest.raises(paths.ProjectFilesMissing, match="hidden_china.png is missing"):
+        packaging.build_gradescope(tmp_path / "out" / "autograder.zip")
+    assert not (tmp_path / "out").exists()
