@@ -167,9 +167,10 @@ def detect_isolation() -> Isolation:
 
 
 def hidden_paths() -> list[Path]:
-    """What student code must never see even inside the Python installation: this package (and
-    the project beside it, when installed from a clone)."""
-    return [Path(__file__).resolve().parent, paths.ROOT]
+    """What student code must never see even inside the Python installation: this package whole
+    (a wheel installs the reference, the suites and the hidden images inside it), the project
+    it was installed from, and every folder of hidden material."""
+    return [Path(__file__).resolve().parent, paths.ROOT, *paths.hidden_roots()]
 
 
 def _checks():

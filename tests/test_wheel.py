@@ -220,9 +220,6 @@ def test_missing_inputs_are_one_line_and_write_nothing(dists, tmp_path):
         assert sorted(p.name for p in work.iterdir()) == ["kmeans.py"], args
 
 
-@pytest.mark.xfail(strict=True, reason="the sandbox mounts site-packages whole and protects "
-                                       "only the clone's layout: it must keep student code out "
-                                       "of paths.hidden_roots() (the sandbox rewrite does)")
 def test_student_code_cannot_read_the_installed_hidden_files(installed, tmp_path):
     """The reference, a hidden suite and a hidden image, installed in site-packages, are out of
     the submission's reach (whatever isolation this machine allows as root or with bwrap)."""
