@@ -133,6 +133,19 @@ def _message(report) -> str:
     return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + " [... cut]"
 
 
+@contextlib.contextmanager
+def _no_autoload():
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
 def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
                hidden_visibility: str = "visible") -> Collector:
     """Run the public tests (and the hidden suites) against ``student``; return the collector.
@@ -142,11 +155,13 @@ def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
     collector = Collector(student, hidden_visibility)
     targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
     targets += ["--collect-only"] if collect_only else []
-    args = [*targets, "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir",
-            str(paths.ROOT), "-o", "addopts=", "-o", "testpaths=", "--import-mode=importlib",
+    # No plugin but ours (an installed one, hypothesis's say, would cost seconds or change what
+    # runs) and no assertion rewriting (the checks fail with their own messages).
+    args = [*targets, "-q", "-p", "no:cacheprovider", "--rootdir", str(paths.ROOT), "-o",
+            "addopts=", "-o", "testpaths=", "--import-mode=importlib", "--assert=plain",
             "-W", "ignore", "--no-header", "--tb=short"]
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_autoload():
         code = pytest.main(args, plugins=[collector])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt

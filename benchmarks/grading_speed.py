@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from test_golden import GOLDEN, build  # noqa: E402
+from conftest import GOLDEN, build  # noqa: E402
 
 STYLES = [("correct_broadcast.py", "vectorised: broadcasting"),
           ("correct_matmul.py", "vectorised: matrix product"),

@@ -105,7 +105,7 @@ def grading_throughput() -> list[str]:
     import tempfile
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_golden import build
+    from conftest import build
 
     folder = Path(tempfile.mkdtemp())
     try:

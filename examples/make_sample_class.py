@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from test_golden import build  # noqa: E402
+from conftest import build  # noqa: E402
 
 # student -> (golden submission, how it is handed in, full name)
 CLASS = {

@@ -12,8 +12,7 @@ import zipfile
 import pytest
 
 from autograder import batch, paths
-sys.path.insert(0, str(paths.ROOT / "tests"))
-from test_golden import build  # noqa: E402
+from conftest import build  # noqa: E402
 
 CLASS = {"amy": "correct_broadcast.py", "ben": "broken_syntax.py", "cal": "means_empty_zero.py"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import batch
-from test_golden import build
+from conftest import build
 
 
 def processes_of(batch_pid: int, folder: Path) -> list[str]:

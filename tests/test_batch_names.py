@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from autograder import batch, paths
-from test_golden import build
+from conftest import build
 
 ESCAPES = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"
 # entry name -> golden (None: the stub printing terminal escapes when it loads)

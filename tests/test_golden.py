@@ -1,20 +1,6 @@
 """Golden submissions: graded through the real command line, each must get its stated score.
 
-Each file in tests/golden/ says in its header what it is and what it must score:
-
-    # golden: what the submission does
-    # base: correct_broadcast.py     graded on top of that file (else on the stub alone)
-    # standalone                     graded as it is, without the stub
-    # expect: find_closest_centroids=full compute_centroid_means=0 ...   (full, 0, <full)
-    # fails: <test name>             this check must be among those that fail
-    # status: unreadable             the results' status
-    # says: <text>                   a message the student must be shown (in some output)
-    # never: <path>                  a file that must not exist after grading (~ is home,
-                                     PROJECT the project; @PROJECT@ in the code is replaced too)
-
-Unless standalone, a golden is graded as the student stub followed by its base and itself, the
-way a student's file is the stub with functions filled in: a later definition replaces an
-earlier one.
+The header format of each file in tests/golden/ is described in tests/conftest.py.
 """
 
 import json
@@ -30,42 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
-FILES = sorted(p.name for p in GOLDEN.glob("*.py"))
-
-
-def header(path: Path) -> dict:
-    spec = {"expect": {}, "fails": [], "says": [], "never": [], "base": None,
-            "standalone": False, "status": "graded"}
-    for raw in path.read_bytes().decode("utf-8", "replace").splitlines():
-        if not raw.startswith("# "):
-            break
-        key, _, value = raw[2:].partition(":")
-        key, value = key.strip(), value.strip()
-        if key == "expect":
-            spec["expect"] = dict(item.split("=") for item in value.split())
-        elif key in ("fails", "says"):
-            spec[key].append(value)
-        elif key == "never":
-            spec[key].append(os.path.expanduser(value.replace("PROJECT", str(paths.ROOT))))
-        elif key in ("base", "status"):
-            spec[key] = value
-        elif key == "standalone":
-            spec["standalone"] = True
-    return spec
-
-
-def build(name: str, folder: Path) -> Path:
-    spec = header(GOLDEN / name)
-    parts = [] if spec["standalone"] else [paths.STUB.read_bytes()]
-    if spec["base"]:
-        parts.append((GOLDEN / spec["base"]).read_bytes())
-    parts.append((GOLDEN / name).read_bytes().replace(b"@PROJECT@", str(paths.ROOT).encode()))
-    target = folder / "kmeans.py"
-    target.write_bytes(b"\n\n".join(parts))
-    return target
-
+from conftest import FILES, GOLDEN, assert_gradescope_schema, build, header
 
 def grade_cli(submission: Path, out: Path, python=sys.executable, prefix=(), cwd=None,
               env=None):
@@ -120,27 +71,6 @@ class Listener:
             thread.join()
         self.server.close()
         self.udp.close()
-
-
-VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
-FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
-             "compress_image")
-
-
-def assert_gradescope_schema(results):
-    """Gradescope's results.json: a numeric score and tests with the documented fields."""
-    assert isinstance(results["score"], (int, float))
-    assert results.get("visibility", "visible") in VISIBILITY
-    assert results.get("stdout_visibility", "hidden") in VISIBILITY
-    assert isinstance(results["output"], str)
-    names = [t["name"] for t in results["tests"]]
-    assert len(names) == len(set(names)), "test names must be unique"
-    for test in results["tests"]:
-        assert set(test) == {"name", "score", "max_score", "output", "visibility"}, test
-        assert test["name"].split(":")[0] in FUNCTIONS, test["name"]
-        assert 0 <= test["score"] <= test["max_score"] and test["visibility"] in VISIBILITY
-        assert isinstance(test["output"], str) and test["output"]
-    assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-6
 
 
 def sandbox_processes(grader_pid: int, tmpdir: str = "/nonexistent/") -> int:

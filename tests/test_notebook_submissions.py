@@ -14,8 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder import batch, paths
 from autograder.submission import MAX_NOTEBOOK_BYTES, SubmissionError, notebook
 
-sys.path.insert(0, str(paths.ROOT / "tests"))
-from test_golden import GOLDEN, build  # noqa: E402
+from conftest import GOLDEN, build  # noqa: E402
 
 
 def golden_functions(name):

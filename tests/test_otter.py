@@ -11,8 +11,7 @@ import pytest
 
 from autograder import otter, packaging, paths
 
-sys.path.insert(0, str(paths.ROOT / "tests"))
-from test_golden import build  # noqa: E402
+from conftest import build  # noqa: E402
 
 OTTER = shutil.which("otter", path=str(Path(sys.executable).parent)) or shutil.which("otter")
 pytestmark = pytest.mark.skipif(OTTER is None, reason="otter-grader is not installed")

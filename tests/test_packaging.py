@@ -15,8 +15,7 @@ import pytest
 
 from autograder import capstone, packaging, paths
 
-sys.path.insert(0, str(paths.ROOT / "tests"))
-from test_golden import assert_gradescope_schema, build  # noqa: E402
+from conftest import assert_gradescope_schema, build  # noqa: E402
 
 
 def test_release_holds_what_students_get_and_nothing_hidden(tmp_path):

@@ -70,8 +70,7 @@ def test_every_public_test_is_named_after_its_function():
 
 
 def test_public_tests_catch_a_modified_input_when_run_locally(tmp_path):
-    sys.path.insert(0, str(paths.ROOT / "tests"))
-    from test_golden import build
+    from conftest import build
 
     done = run_public(build("closest_modifies_x.py", tmp_path))
     assert "find_closest_centroids changed its argument X" in done.stdout

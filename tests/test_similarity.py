@@ -5,7 +5,7 @@ import re
 import tokenize
 
 from autograder import paths, similarity
-from test_golden import GOLDEN, build
+from conftest import GOLDEN, build
 
 # Distinct styles and common mistakes, as a class would hand them in.
 GOLDENS = {"amy": "correct_broadcast.py", "ben": "correct_loops.py", "cal": "correct_matmul.py",

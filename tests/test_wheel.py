@@ -22,8 +22,7 @@ import pytest
 
 from autograder import packaging, paths
 
-sys.path.insert(0, str(paths.ROOT / "tests"))
-from test_golden import build  # noqa: E402
+from conftest import build  # noqa: E402
 
 SKIP = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__",
                               ".pytest_cache", "out", "submissions", "otter_tests")
