@@ -87,7 +87,7 @@ def test_means_empty_cluster(student):
 @pytest.mark.function("kmeans_init_centroids")
 @pytest.mark.points(2)
 def test_init_distinct_rows(student):
-    """kmeans_init_centroids: returns K distinct rows of X"""
+    """kmeans_init_centroids: returns K distinct rows of a small X (10 x 2, K = 4)"""
     name = "kmeans_init_centroids"
     X = np.arange(20.0).reshape(10, 2)
     centroids = call(student, name, X.copy(), 4, 0)

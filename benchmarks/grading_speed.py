@@ -7,7 +7,10 @@ Run: `python benchmarks/grading_speed.py [--repeat 3]`. Each figure grades a gol
 1. each style of correct submission, a printing one, in the strongest mode here;
 2. the same vectorised submission with the sandbox's layers added one by one (bubblewrap
    alone, then Landlock, then seccomp; then the Landlock mode without bubblewrap), side by side;
-3. the grader process's peak memory (max RSS) while grading submissions that forge their replies.
+3. the grader process's peak memory (max RSS) while grading submissions that forge their replies;
+4. a class of vectorised submissions graded by `batch` at `--jobs 1` and `--jobs 2`: submissions
+   per minute, and CPU seconds per submission (all processes), so the cores a class needs can be
+   computed.
 """
 
 import argparse
@@ -79,9 +82,30 @@ def grade(name: str, repeat: int, env=None, keep=None) -> tuple[float, int, str]
     return statistics.median(times), max(peaks), output
 
 
+def throughput(students: int, jobs: int) -> tuple[float, float]:
+    """Grade ``students`` copies of a vectorised submission with ``batch --jobs``; return
+    (submissions per minute, CPU seconds per submission)."""
+    with tempfile.TemporaryDirectory() as folder:
+        made = build("correct_matmul.py", Path(folder))
+        for number in range(students):
+            (Path(folder) / "class").mkdir(exist_ok=True)
+            (Path(folder) / "class" / f"student{number:03d}.py").write_bytes(made.read_bytes())
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "autograder", "batch",
+                                    str(Path(folder) / "class"), "--out",
+                                    str(Path(folder) / "out"), "--jobs", str(jobs)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit("the batch failed")
+    return students / seconds * 60, (usage.ru_utime + usage.ru_stime) / students
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--students", type=int, default=40, help="class size for part 4")
     args = parser.parse_args()
     print(f"1. Grading one submission ({args.repeat} runs each, medians)")
     print(f"{'submission':<28}{'style':<34}{'median s':>10}")
@@ -103,6 +127,11 @@ def main():
     for name in FORGERS:
         seconds, peak, _ = grade(name, 1)
         print(f"{name:<28}{peak:>12}{seconds:>10.2f}")
+    print(f"\n4. batch on {args.students} vectorised submissions (correct_matmul.py)")
+    print(f"{'--jobs':<8}{'per minute':>12}{'CPU s each':>12}{'cores per 1000 in an hour':>28}")
+    for jobs in (1, 2):
+        rate, cpu = throughput(args.students, jobs)
+        print(f"{jobs:<8}{rate:>12.0f}{cpu:>12.2f}{1000 * cpu / 3600:>28.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import paths
-from conftest import FILES, GOLDEN, assert_gradescope_schema, build, header
+from conftest import FILES, FUNCTIONS, GOLDEN, assert_gradescope_schema, build, header
 
 def grade_cli(submission: Path, out: Path, python=sys.executable, prefix=(), cwd=None,
               env=None):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from autograder import paths
+from conftest import build  # at collection: later, other tests load the public tests' own conftest
 
 PUBLIC = paths.ASSIGNMENT / "test_kmeans.py"
 FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
@@ -70,8 +71,6 @@ def test_every_public_test_is_named_after_its_function():
 
 
 def test_public_tests_catch_a_modified_input_when_run_locally(tmp_path):
-    from conftest import build
-
     done = run_public(build("closest_modifies_x.py", tmp_path))
     assert "find_closest_centroids changed its argument X" in done.stdout
     # and compress_image, which centres its own pixels through it, no longer compresses well

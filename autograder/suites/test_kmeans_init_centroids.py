@@ -20,7 +20,7 @@ def init(student, X, K, rng):
 
 @pytest.mark.points(2)
 def test_distinct_rows_of_x(student):
-    """kmeans_init_centroids: returns K different rows of X"""
+    """kmeans_init_centroids: returns K distinct rows of a larger X (50 x 3, K = 8)"""
     rng = np.random.default_rng(301)
     X = rng.normal(size=(50, 3))
     centroids = init(student, X, 8, 5)
