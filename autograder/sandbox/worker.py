@@ -36,36 +36,46 @@ import protocol  # noqa: E402
 _ndarray, _shares_memory, _blake2b = np.ndarray, np.shares_memory, hashlib.blake2b
 
 
-class Printed(io.TextIOBase):
-    """A text stream that keeps the first and last ``keep`` characters, counting the rest."""
+class Printed(io.RawIOBase):
+    """Where printed bytes end: the first and last ``keep`` are kept, the rest only counted.
+
+    It sits under a buffered text stream (see :func:`printing_to`), so a print costs what it
+    costs writing to a file, and this Python code runs once per 64 KiB, not once per print.
+    """
 
     def __init__(self, keep: int):
         self.keep = keep
-        self.head, self.tail, self.total = "", "", 0
+        self.head, self.tail, self.total = b"", b"", 0
 
     def writable(self):
         return True
 
-    def write(self, text):
-        text = str(text)
-        length = len(text)
+    def write(self, data):
+        data = memoryview(data).cast("B")  # slices of it copy nothing
+        length = len(data)
         self.total += length
         if len(self.head) < self.keep:
             room = self.keep - len(self.head)
-            self.head, text = self.head + text[:room], text[room:]
-        if text:
-            self.tail += text
-            if len(self.tail) > 2 * self.keep:
-                self.tail = self.tail[-self.keep:]
+            self.head, data = self.head + bytes(data[:room]), data[room:]
+        if len(data) >= self.keep:
+            self.tail = bytes(data[-self.keep:])
+        elif data:
+            self.tail = (self.tail + bytes(data))[-self.keep:]
         return length
 
     def take(self) -> dict:
         """What was printed since the last take, then forget it."""
-        tail = self.tail[-self.keep:]
-        taken = {"head": self.head, "tail": tail,
-                 "dropped": self.total - len(self.head) - len(tail)}
-        self.head, self.tail, self.total = "", "", 0
+        text = lambda b: b.decode("utf-8", "replace")  # noqa: E731
+        taken = {"head": text(self.head), "tail": text(self.tail),
+                 "dropped": self.total - len(self.head) - len(self.tail)}
+        self.head, self.tail, self.total = b"", b"", 0
         return taken
+
+
+def printing_to(printed: Printed):
+    """A text stream for sys.stdout and sys.stderr that writes into ``printed``."""
+    return io.TextIOWrapper(io.BufferedWriter(printed, buffer_size=1 << 16), encoding="utf-8",
+                            errors="backslashreplace")
 
 
 def contain() -> list[str]:
@@ -157,7 +167,7 @@ def main():
     os.chdir(SETTINGS["scratch"])
     layers = contain()
     printed = Printed(SETTINGS["output_chars"] // 2)
-    sys.stdout = sys.stderr = printed
+    sys.stdout = sys.stderr = stream = printing_to(printed)
     protocol.write_frame(replies, {"ready": True, "layers": layers})
     module = None
     while True:
@@ -170,6 +180,10 @@ def main():
             out = {}
         else:
             reply, out = call(module, request, arrays)
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the module closed or broke its own output
+            sys.stdout = sys.stderr = stream = printing_to(printed)
         reply["printed"] = printed.take()
         protocol.write_frame(replies, reply, out)
 
