@@ -416,6 +416,7 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
         raise BatchError("--out must be a folder of its own, not the submissions folder")
     if lms_format not in (None, *LMS_FILES):
         raise BatchError(f"--lms must be one of {', '.join(LMS_FILES)}, got {lms_format!r}")
+    warning = isolation_warning()  # an isolation that cannot run here stops us before anything
     (outdir / STUDENTS).mkdir(parents=True, exist_ok=True)
     (outdir / ".work").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="batch-", dir=outdir / ".work"))
@@ -440,7 +441,7 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
             f"grading {len(todo)} of {len(mine)} submissions{where} with {jobs} job(s)"
             + (f"; {already} already graded (--regrade to grade them again)" if already else "")
             + (f"; {layout} export" if layout != "plain" else "") + "\n")
-        if todo and (warning := isolation_warning()):
+        if todo and warning:
             progress_stream.write(warning + "\n")
         if todo:
             _grade_all(todo, outdir, jobs, temporary_root, progress_stream)

@@ -73,7 +73,7 @@ def _missing(path) -> str | None:
 
 def _grade(args) -> int:
     from .batch import stop_with_batch
-    from .grading import GraderFault, grade, print_fault, summary_table
+    from .grading import GraderFault, SetupFault, grade, print_fault, summary_table
     from .results import grader_error
 
     if problem := _missing(args.path):
@@ -87,7 +87,10 @@ def _grade(args) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted: no results were written", 130)
     except GraderFault as fault:
-        print_fault(fault)
+        if isinstance(fault, SetupFault):  # a setting to fix: no traceback
+            print(f"error: {fault}", file=sys.stderr)
+        else:
+            print_fault(fault)
         if not args.results_on_fault:
             return _fail("the grader itself failed (details above); no results were written")
         try:
@@ -361,9 +364,11 @@ def main(argv=None) -> int:
         out = Path(out_arg)
         if problem := _output_folder(out if args.out_is == "folder" else out.parent):
             return _fail(problem)
+    from .grading import SetupFault
+
     try:
         return args.run(args)
-    except paths.ProjectFilesMissing as error:
+    except (paths.ProjectFilesMissing, SetupFault) as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -40,6 +40,10 @@ class GraderFault(RuntimeError):
     """Something went wrong in the grader itself, not in the submission."""
 
 
+class SetupFault(GraderFault):
+    """The grader is set up wrongly (an isolation that cannot run here): one line says how."""
+
+
 class Collector:
     """A pytest plugin: hands the tests the student's module and records every outcome."""
 
@@ -178,7 +182,7 @@ def detect_isolation() -> Isolation:
     try:
         return sandbox.detect()
     except sandbox.SandboxUnavailable as error:
-        raise GraderFault(str(error)) from None
+        raise SetupFault(str(error)) from None
 
 
 def hidden_paths() -> list[Path]:

@@ -237,3 +237,19 @@ def test_gradescope_without_the_hidden_images_writes_nothing(tmp_path, monkeypat
     with pytest.raises(paths.ProjectFilesMissing, match="hidden_china.png is missing"):
         packaging.build_gradescope(tmp_path / "out" / "autograder.zip")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_fault_of_the_grader_still_gives_gradescope_a_results_json(gradescope_root):
+    """Gradescope's best practice: whatever fails, results.json is there, scoring 0 and saying
+    the grader (not the student) failed; the script's exit status says so too."""
+    root = gradescope_root
+    (root / "results" / "results.json").unlink(missing_ok=True)
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")],
+                          env=dict(os.environ, AUTOGRADER_ROOT=str(root),
+                                   KMEANS_SANDBOX="no-such-mode"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["extra_data"]["status"] == "grader error"
+    assert "instructor" in results["output"]
