@@ -68,9 +68,12 @@ def next_uid() -> int:
 # -- in the worker ---------------------------------------------------------------------------
 
 def apply(rlimits: dict, parent: int | None) -> None:
-    """Set the rlimits, and die with the grader (which must still be ``parent``, if given)."""
+    """Set the rlimits, give up every capability (a worker that had to keep uid 0 must not be
+    able to raise its limits again), and die with the grader (``parent``, if given)."""
     for name, value in rlimits.items():
         resource.setrlimit(getattr(resource, name), (value, value))
+    if os.geteuid() == 0:
+        drop_capabilities()
     die_with_parent()
     if parent is not None and os.getppid() != parent:
         os._exit(70)  # the grader is already gone
@@ -92,6 +95,16 @@ def kill_uid(uid: int) -> None:
             pass
         os._exit(0)
     os.waitpid(pid, 0)
+
+
+def drop_capabilities() -> None:
+    """Empty this process's effective, permitted and inheritable capabilities (capset)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # two sets of (effective, permitted, inheritable), all zero
+    number = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)
+    if number is None or libc.syscall(ctypes.c_long(number), header, data) != 0:
+        raise SystemExit("the worker could not give up its capabilities")
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> None:
