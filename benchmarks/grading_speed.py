@@ -7,7 +7,8 @@ Run: `python benchmarks/grading_speed.py [--repeat 3]`. Each figure grades a gol
 1. each style of correct submission, a printing one, in the strongest mode here;
 2. the same vectorised submission with the sandbox's layers added one by one (bubblewrap
    alone, then Landlock, then seccomp; then the Landlock mode without bubblewrap), side by side;
-3. the grader process's peak memory (max RSS) while grading submissions that forge their replies;
+3. the grader process's peak memory (max RSS) while grading submissions that forge their replies,
+   and notebooks made to exhaust a parser (the grader never parses them: the sandbox does);
 4. a class of vectorised submissions graded by `batch` at `--jobs 1` and `--jobs 2`: submissions
    per minute, and CPU seconds per submission (all processes), so the cores a class needs can be
    computed.
@@ -82,6 +83,29 @@ def grade(name: str, repeat: int, env=None, keep=None) -> tuple[float, int, str]
     return statistics.median(times), max(peaks), output
 
 
+NOTEBOOKS = {
+    "notebook: a 17 MB cell": lambda: _notebook("x = 1\n" + "y = 2\n" * 2_800_000),
+    "notebook: JSON 100000 deep": lambda: '{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "notebook: 100000 parentheses": lambda: _notebook(
+        "def find_closest_centroids(X, c):\n    return " + "(" * 100_000 + ")" * 100_000),
+}
+
+
+def _notebook(source: str) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
+         "execution_count": None}]})
+
+
+def grade_notebook(text: str) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "attack.ipynb"
+        path.write_text(text)
+        seconds, peak, _ = timed([sys.executable, "-m", "autograder", "grade", str(path),
+                                  "--out", str(Path(folder) / "results.json")])
+    return seconds, peak
+
+
 def throughput(students: int, jobs: int) -> tuple[float, float]:
     """Grade ``students`` copies of a vectorised submission with ``batch --jobs``; return
     (submissions per minute, CPU seconds per submission)."""
@@ -123,10 +147,13 @@ def main():
             continue
         print(f"{label:<40}{seconds:>10.2f}  {output.strip().splitlines()[-1]}")
     print("\n3. The grader's peak memory while grading forged replies")
-    print(f"{'submission':<28}{'max RSS MiB':>12}{'seconds':>10}")
+    print(f"{'submission':<32}{'max RSS MiB':>12}{'seconds':>10}")
     for name in FORGERS:
         seconds, peak, _ = grade(name, 1)
-        print(f"{name:<28}{peak:>12}{seconds:>10.2f}")
+        print(f"{name:<32}{peak:>12}{seconds:>10.2f}")
+    for label, make in NOTEBOOKS.items():
+        seconds, peak = grade_notebook(make())
+        print(f"{label:<32}{peak:>12}{seconds:>10.2f}")
     print(f"\n4. batch on {args.students} vectorised submissions (correct_matmul.py)")
     print(f"{'--jobs':<8}{'per minute':>12}{'CPU s each':>12}{'cores per 1000 in an hour':>28}")
     for jobs in (1, 2):
