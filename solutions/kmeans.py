@@ -65,10 +65,10 @@ class _WeightedLloyd:
       ||c - shift||^2]^T``: the augmented rows ``[x - shift, 1]`` are made once per shift, not
       once per step, and adding ``||c||^2`` happens inside the product;
     - the weighted columns ``X[:, j] * weights`` the means need are made once;
-    - a block of rows is as large as fits, with its scores, in half of one core's own cache
-      (read from the system), and the blocks are shared between two threads: numpy releases
-      the GIL in the matrix product and in ``argmin``, and every row's result is computed alone,
-      so the split changes nothing.
+    - a block of rows is as large as fits, with its scores, in a quarter of one core's own
+      cache (read from the system), and the blocks are shared between two threads: numpy
+      releases the GIL in the matrix product and in ``argmin``, and every row's result is
+      computed alone, so the split changes nothing.
     """
 
     def __init__(self, X, weights):
@@ -99,7 +99,7 @@ class _WeightedLloyd:
         rows = self._rows_for(shift)
         m = rows.shape[0]
         idx = np.empty(m, dtype=np.int64)
-        block = max(1, _cache_bytes() // 2 // (8 * (K + n + 2)))
+        block = _block_rows(K, n)
 
         def assign(start, stop):
             for first in range(start, stop, block):
@@ -121,6 +121,14 @@ class _WeightedLloyd:
             sums[:, j] = np.bincount(idx, weights=column, minlength=K)
         with np.errstate(invalid="ignore"):
             return sums / totals[:, None]
+
+
+def _block_rows(K, n):
+    """Rows of a distance block: its rows and scores (K + n + 2 floats a row) take at most a
+    quarter of one core's cache, and it has at most 2**16 scores, so OpenBLAS multiplies it on
+    the calling thread (it spreads a product over its own threads past M * N * K = 2**18,
+    which, with our two threads, made each step up to 3 times slower on a busy machine)."""
+    return max(1, min(_cache_bytes() // 4 // (8 * (K + n + 2)), (1 << 16) // K))
 
 
 @functools.cache

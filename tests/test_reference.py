@@ -337,8 +337,7 @@ def test_the_large_image_uses_both_threads(ref):
     """The identity above covers the two-thread path: the large image spans several blocks."""
     image = suite_images()["random 250 x 240"]
     rows = len(ref._unique_colours(image.reshape(-1, 3))[0])
-    block = ref._cache_bytes() // 2 // (8 * (256 + 5))
-    assert rows >= 4 * block, (rows, block)
+    assert rows >= 4 * ref._block_rows(256, 3), (rows, ref._block_rows(256, 3))
 
 
 def test_until_stable_stops_when_no_label_changes(ref):
