@@ -34,9 +34,9 @@ def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         with im:
             if im.width * im.height > max_pixels:
                 raise ImageError(
-                    f"{path} is {im.width} x {im.height} = {im.width * im.height / 1e6:.1f} "
-                    f"megapixels, more than the {max_pixels / 1e6:.1f} megapixels this tool "
-                    f"handles in memory; scale it down first")
+                    f"{path} is {im.width} x {im.height} = {_pixels(im.width * im.height)}, "
+                    f"more than the {_pixels(max_pixels)} this tool handles in memory; "
+                    f"scale it down first")
             im = ImageOps.exif_transpose(im)
             return np.array(_to_rgb(im), dtype=np.uint8)
     except FileNotFoundError:
@@ -45,10 +45,15 @@ def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         raise ImageError(f"{path} is not an image this tool can read (try PNG or JPEG)") from None
     except Image.DecompressionBombError:
         raise ImageError(
-            f"{path} has more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.1f} "
-            f"megapixels, more than this tool handles in memory; scale it down first") from None
+            f"{path} has more than {_pixels(2 * Image.MAX_IMAGE_PIXELS)}, more than this tool "
+            f"handles in memory; scale it down first") from None
     except OSError as error:
         raise ImageError(f"{path} could not be read: {error}") from None
+
+
+def _pixels(n: int) -> str:
+    """``12.0 megapixels``, or ``1500 pixels`` when that would round to nothing."""
+    return f"{n / 1e6:.1f} megapixels" if n >= 100_000 else f"{n} pixels"
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
