@@ -63,7 +63,7 @@ def test_bundled_photo_at_16_colours_is_as_good_as_pillow_median_cut_with_kmeans
     image = imaging.load_rgb(paths.PHOTO)
     palette, labels, steps, stable = compress.quantize(image, 16)
     ours = imaging.distortion(image, palette[labels])
-    # kmeans=1: Pillow refines until fewer than 1 pixel changes colour, its best setting
+    # kmeans=1: Pillow refines until at most 1 pixel changes colour, its best setting
     pillow = Image.fromarray(image).quantize(16, method=Image.Quantize.MEDIANCUT, kmeans=1)
     theirs = imaging.distortion(image, np.asarray(pillow.convert("RGB")))
     assert stable and ours <= theirs, (ours, theirs)
