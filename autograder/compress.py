@@ -83,7 +83,7 @@ class CompressionReport:
         how = ((f"the best of {seedings} k-means++ seedings" if seedings > 1 else
                 "k-means++ seeding") + f", then {plural(self.steps, 'step')}" +
                (" until no colour changed cluster" if self.stable else
-                " (the cap; colours were still changing cluster)")
+                " (the cap: colours were still changing cluster)")
                if self.init == "k-means++" else
                f"random initial colours, {plural(self.steps, 'step')}")
         kind = "palette" if self.palette else "RGB"
@@ -210,7 +210,8 @@ def quantize(image: np.ndarray, K: int, init: str = "k-means++", max_iters: int 
         for attempt in range(1, tries + 1):
             say(f"choosing {K} initial colours: k-means++ seeding {attempt} of {tries}")
             start = kmeans_plus_plus(seeding_rows, seeding_counts, K, rng)
-            centroids, idx = ref._run_weighted_kmeans(X, counts, start, TRIAL_STEPS,
+            centroids, idx = ref._run_weighted_kmeans(X, counts, start,
+                                                      min(TRIAL_STEPS, max_iters),
                                                       until_stable=True)
             error = float(counts @ np.einsum("mn,mn->m", X - centroids[idx], X - centroids[idx]))
             if best is None or error < best[0]:
