@@ -28,11 +28,12 @@ SEEDING_ROWS = 1 << 15
 # Up to K = 64 the k-means++ default tries this many seedings, each followed by a few Lloyd
 # steps, and goes on from the one with the lowest distortion: there one seeding alone lands up
 # to 5% above or below scikit-learn's KMeans(init="k-means++") depending on the seed, and the
-# best of three at or below its median on the benchmark's photos, for about 1.5 times the time.
-# At larger K one seeding is already as good, and seeding costs more (it grows with K).
+# best of three after 20 steps each at or below its median on the benchmark's photos (after 8
+# steps each, not always). At larger K one seeding is already as good, and seeding costs more
+# (it grows with K).
 TRIES = 3
 TRIES_UP_TO_K = 64
-TRIAL_STEPS = 8
+TRIAL_STEPS = 20
 
 
 def tries_for(K: int) -> int:

@@ -84,7 +84,8 @@ def from_centres(centres: np.ndarray, labels: np.ndarray, shape) -> np.ndarray:
 
 def run_once(method: str, image: np.ndarray, K: int, seed: int):
     """Quantise ``image`` once: (output image, Lloyd steps, seconds per step, rows a step
-    reads, seconds of the whole), each None where the method does not let us see it.
+    reads, seconds of the whole, peak MB of the whole), each None where the method does not
+    let us see it or where the caller measures it.
 
     The caller times the whole call unless the method times itself; the seconds per step are
     measured inside where the method lets us see its steps.
@@ -98,13 +99,14 @@ def run_once(method: str, image: np.ndarray, K: int, seed: int):
         start = time.perf_counter()
         out = ref.compress_image(image, K, ITERS, rng=seed)  # the graded function itself
         seconds = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the next
         initial = ref.kmeans_init_centroids(pixels, K, rng=seed) / 255.0
         colours, counts, which = ref._unique_colours(pixels)
         start = time.perf_counter()  # its Lloyd steps alone, as compress_image runs them
         centroids, idx = ref._run_weighted_kmeans(colours / 255.0, counts, initial, ITERS)
         per_step = (time.perf_counter() - start) / ITERS
         assert np.array_equal(out, from_centres(centroids, idx[which], image.shape))
-        return out, ITERS, per_step, len(colours), seconds
+        return out, ITERS, per_step, len(colours), seconds, peak_mb
     if method == "sklearn lloyd, same init":
         from autograder import reference
         from sklearn.cluster import KMeans
@@ -115,19 +117,19 @@ def run_once(method: str, image: np.ndarray, K: int, seed: int):
         labels = model.fit_predict(pixels / 255.0)
         seconds = time.perf_counter() - start
         return from_centres(model.cluster_centers_, labels, image.shape), model.n_iter_, \
-            seconds / model.n_iter_, None, None
+            seconds / model.n_iter_, None, None, None
     if method == "compress (default)":
         from autograder import compress
 
         palette, labels, steps, _ = compress.quantize(image, K, seed=seed)
-        return palette[labels], steps, None, None, None
+        return palette[labels], steps, None, None, None, None
     if method == "sklearn k-means++":
         from sklearn.cluster import KMeans
 
         model = KMeans(K, init="k-means++", random_state=seed)
         labels = model.fit_predict(pixels / 255.0)
         return from_centres(model.cluster_centers_, labels, image.shape), model.n_iter_, None, \
-            None, None
+            None, None, None
     if method.startswith("Pillow"):
         from PIL import Image
 
@@ -137,7 +139,7 @@ def run_once(method: str, image: np.ndarray, K: int, seed: int):
                "Pillow median cut+kmeans": (Image.Quantize.MEDIANCUT, 1)}[method]
         quantised = Image.fromarray(image).quantize(K, method=how[0], kmeans=how[1],
                                                     dither=Image.Dither.NONE)
-        return np.asarray(quantised.convert("RGB")), None, None, None, None
+        return np.asarray(quantised.convert("RGB")), None, None, None, None, None
     if method == "faiss Kmeans":
         import faiss
 
@@ -146,7 +148,7 @@ def run_once(method: str, image: np.ndarray, K: int, seed: int):
         model.train(X)
         _, labels = model.index.search(X, 1)
         return from_centres(model.centroids, labels, image.shape), model.cp.niter, None, None, \
-            None
+            None, None
     if method == "OpenCV kmeans++":
         import cv2
 
@@ -154,25 +156,27 @@ def run_once(method: str, image: np.ndarray, K: int, seed: int):
         X = np.ascontiguousarray(pixels, dtype=np.float32) / 255.0
         criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 100, 1e-4)
         _, labels, centres = cv2.kmeans(X, K, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
-        return from_centres(centres, labels, image.shape), None, None, None, None
+        return from_centres(centres, labels, image.shape), None, None, None, None, None
     raise ValueError(method)
 
 
 def measure(method: str, image_name: str, K: int, repeat: int) -> dict:
     """Run one (method, image, K) ``repeat`` times with seeds 0, 1, ... in this process."""
     image = load_image(image_name)
-    seconds, errors, steps, per_step, rows = [], [], [], [], None
+    seconds, errors, steps, per_step, rows, peaks = [], [], [], [], None, []
     for seed in range(repeat):
         start = time.perf_counter()
-        out, n_steps, step_seconds, rows, own_seconds = run_once(method, image, K, seed)
+        out, n_steps, step_seconds, rows, own_seconds, peak = run_once(method, image, K, seed)
         seconds.append(own_seconds if own_seconds is not None else time.perf_counter() - start)
+        peaks.append(peak)
         errors.append(float(np.mean((image / 255.0 - out / 255.0) ** 2)))
         steps.append(n_steps)
         per_step.append(step_seconds)
     median = lambda values: None if values[0] is None else float(np.median(values))  # noqa: E731
     return {"seconds": median(seconds), "distortion": median(errors), "steps": median(steps),
             "per_step": median(per_step), "rows": rows,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": max(peaks) if peaks[0] is not None else
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def available(method: str) -> bool:
@@ -198,6 +202,45 @@ def _timed(f, *args) -> float:
     start = time.perf_counter()
     f(*args)
     return time.perf_counter() - start
+
+
+def step_breakdown() -> list[str]:
+    """Where one Lloyd step of the reference goes on the worst case (4.2 million distinct
+    colours): the matrix products, the argmins, the means; medians of 5 steps."""
+    sys.path.insert(0, str(ROOT))
+    from autograder import reference
+
+    ref = reference.load()
+    colours, counts, _ = ref._unique_colours(load_image(LARGE[1]).reshape(-1, 3))
+    X = colours / 255.0
+    lloyd = ref._WeightedLloyd(X, counts)
+    lines = [f"one step on {len(X)} rows, serial pieces then the whole step (ns a row):"]
+    for K in (16, 64, 256):
+        centroids = X[np.random.default_rng(0).choice(len(X), K, replace=False)]
+        shift = np.round(centroids.mean(axis=0))
+        C = centroids - shift
+        product = np.vstack([-2.0 * C.T, np.einsum("kn,kn->k", C, C)])
+        rows = lloyd._rows_for(shift)
+        block = ref._block_rows(K, 3)
+        starts = range(0, len(X), block)
+        first_block = rows[:block] @ product
+
+        def products():
+            for first in starts:
+                rows[first:first + block] @ product
+
+        def argmins():  # a block's argmin, as many times as there are blocks
+            for _ in starts:
+                np.argmin(first_block, axis=1)
+
+        idx = lloyd.closest(centroids)
+        pieces = {"product": products, "argmin": argmins,
+                  "means": lambda: lloyd.means(idx, K),
+                  "whole step, 2 threads": lambda: lloyd.means(lloyd.closest(centroids), K)}
+        figures = [f"{name} {np.median([_timed(piece) for _ in range(5)]) / len(X) * 1e9:.0f}"
+                   for name, piece in pieces.items()]
+        lines.append(f"  K = {K:>3}: " + ", ".join(figures) + f" (block of {block} rows)")
+    return lines
 
 
 def grading_throughput() -> list[str]:
@@ -236,6 +279,8 @@ def main():
                         help="the bundled photo only, one seed, no grading throughput")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="seeds per measurement on the photos (default: 3; medians)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only where one reference step's time goes on the worst case")
     parser.add_argument("--one", nargs=4, metavar=("METHOD", "IMAGE", "K", "REPEAT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -245,6 +290,9 @@ def main():
             print(json.dumps(memory_bandwidth()))
         else:
             print(json.dumps(measure(method, image, int(K), int(repeat))))
+        return
+    if args.breakdown:
+        print("\n".join(step_breakdown()))
         return
     if args.repeat < 1:
         parser.error(f"argument --repeat: must be 1 or more, got {args.repeat}")

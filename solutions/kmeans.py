@@ -127,7 +127,7 @@ def _block_rows(K, n):
     """Rows of a distance block: its rows and scores (K + n + 2 floats a row) take at most a
     quarter of one core's cache, and it has at most 2**16 scores, so OpenBLAS multiplies it on
     the calling thread (it spreads a product over its own threads past M * N * K = 2**18,
-    which, with our two threads, made each step up to 3 times slower on a busy machine)."""
+    which, with our two threads, made steps several times slower on a busy machine)."""
     return max(1, min(_cache_bytes() // 4 // (8 * (K + n + 2)), (1 << 16) // K))
 
 
