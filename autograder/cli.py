@@ -45,7 +45,7 @@ def _output_folder(folder: Path) -> str | None:
 
 
 def _compress(args) -> int:
-    from .compress import compress_photo
+    from .compress import TerminalProgress, compress_photo
     from .imaging import ImageError
 
     photo = Path(args.photo) if args.photo else paths.require(paths.PHOTO)
@@ -53,12 +53,18 @@ def _compress(args) -> int:
     compare = None
     if args.compare:
         compare = out.with_name(f"{out.stem}-compare.png")
+    progress = TerminalProgress()
     try:
-        report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed)
+        report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed,
+                                args.init, args.rgb, progress)
     except (ImageError, ValueError) as error:
+        progress.clear()
         return _fail(str(error))
     except OSError as error:
+        progress.clear()
         return _fail(f"cannot write {error.filename or out}: {error.strerror}")
+    finally:
+        progress.clear()
     print("\n".join(report.lines()))
     return 0
 
@@ -240,21 +246,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     compress = commands.add_parser(
         "compress", help="compress a photo to K colours with the reference K-means",
-        description="Compress a photo (PNG, JPEG, ...) to K colours with the reference solution, "
-                    "print its distortion and storage size, and write the result as a PNG.")
+        description="Compress a photo (PNG, JPEG, ...) to K colours with the reference's "
+                    "K-means, write it as a palette PNG holding exactly the K colours found, "
+                    "and print its distortion and the file sizes before and after. By default "
+                    "the colours start from k-means++ seeding and K-means runs until no colour "
+                    "changes cluster; --init random does what the assignment's compress_image "
+                    "does.")
     compress.add_argument("photo", nargs="?",
                           help="the photo to compress (default: the bundled Grace Hopper photo)")
     compress.add_argument("--colors", "-k", type=int, default=16, metavar="K",
-                          help="number of colours to keep (default: 16)")
+                          help="number of colours to keep (default: 16; at most the photo's "
+                               "distinct colours)")
     compress.add_argument("--out", "-o", metavar="OUT.png",
-                          help="where to write the compressed PNG "
-                               "(default: PHOTO-Kcolours.png in the current folder)")
+                          help="where to write the compressed image; the extension chooses the "
+                               "format: .png (default), .gif, .bmp, .tif; lossy ones such as "
+                               ".jpg are refused (default: PHOTO-Kcolours.png in the current "
+                               "folder)")
     compress.add_argument("--compare", action="store_true",
                           help="also write OUT-compare.png: the original beside the compressed")
-    compress.add_argument("--iters", type=int, default=10, metavar="N",
-                          help="K-means iterations (default: 10)")
+    compress.add_argument("--init", choices=["k-means++", "random"], default="k-means++",
+                          help="initial colours: k-means++ seeding (default) or K random pixels "
+                               "as the assignment's compress_image does")
+    compress.add_argument("--iters", type=int, default=None, metavar="N",
+                          help="at most N K-means steps (default: until no colour changes "
+                               "cluster, at most 300; 10 with --init random)")
     compress.add_argument("--seed", type=int, default=0,
-                          help="random seed for the initial centroids (default: 0)")
+                          help="random seed for the initial colours (default: 0)")
+    compress.add_argument("--rgb", action="store_true",
+                          help="write 24-bit RGB pixels instead of a palette")
     compress.set_defaults(run=_compress, out_is="file")
 
     grade = commands.add_parser(

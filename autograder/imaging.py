@@ -1,6 +1,7 @@
 """Reading, comparing and drawing images: used by the compress command and the feedback pages."""
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +26,34 @@ def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file")
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():
+            # Pillow warns of a possible decompression bomb past 89 megapixels; the size is
+            # checked here instead, with a message of this tool's own.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
             if im.width * im.height > max_pixels:
                 raise ImageError(
-                    f"{path} is {im.width} x {im.height} = {im.width * im.height / 1e6:.1f} "
-                    f"megapixels, more than the {max_pixels / 1e6:.1f} megapixels this tool "
-                    f"handles in memory; scale it down first")
+                    f"{path} is {im.width} x {im.height} = {_pixels(im.width * im.height)}, "
+                    f"more than the {_pixels(max_pixels)} this tool handles in memory; "
+                    f"scale it down first")
             im = ImageOps.exif_transpose(im)
             return np.array(_to_rgb(im), dtype=np.uint8)
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image this tool can read (try PNG or JPEG)") from None
-    except Image.DecompressionBombError as error:
-        raise ImageError(f"{path} was refused as too large to decode safely: {error}") from None
+    except Image.DecompressionBombError:
+        raise ImageError(
+            f"{path} has more than {_pixels(2 * Image.MAX_IMAGE_PIXELS)}, more than this tool "
+            f"handles in memory; scale it down first") from None
     except OSError as error:
         raise ImageError(f"{path} could not be read: {error}") from None
+
+
+def _pixels(n: int) -> str:
+    """``12.0 megapixels``, or ``1500 pixels`` when that would round to nothing."""
+    return f"{n / 1e6:.1f} megapixels" if n >= 100_000 else f"{n} pixels"
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -55,14 +68,6 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         background = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(background, im)
     return im.convert("RGB")
-
-
-def save_png(image: np.ndarray, path) -> Path:
-    """Write an (H, W, 3) uint8 array as a PNG, creating the folder; return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(path, format="PNG", optimize=True)
-    return path
 
 
 def distortion(original: np.ndarray, compressed: np.ndarray) -> float:

@@ -1,19 +1,35 @@
-"""K-means speed and memory, side by side in one run: the reference against scikit-learn and
-against the source notebook's loops; and grading throughput.
+"""Colour quantisation side by side in one run: the project's `compress` and reference against
+what a learner would use instead, in time, peak memory and distortion; then grading throughput.
 
-Run: `pip install -e '.[bench]' && python benchmarks/kmeans_speed.py [--quick]`.
+Run: `pip install -e '.[bench]' && python benchmarks/kmeans_speed.py [--quick] [--repeat N]`.
 
-Every implementation compresses the same image from the same initial centroids (K distinct
-pixels drawn with one seed) for the same number of iterations; scikit-learn runs
-`KMeans(algorithm="lloyd", n_init=1, init=<those centroids>, max_iter=ITERS, tol=0)` on the
-pixels as floats on [0, 1]. Each measurement runs in a fresh process, so its peak memory (max
-resident set, including the Python interpreter and numpy, about 30 MB) is its own. The loop
-implementation is far too slow for large images: it is timed on a random sample of pixels and
-its seconds per iteration scaled to the whole image (marked "est.").
+Two groups of rows, one table:
+
+- **Same steps** (every image): the reference's `compress_image` (K random pixels with seed 0,
+  10 Lloyd steps, as the assignment fixes it) against scikit-learn's
+  `KMeans(algorithm="lloyd", n_init=1, init=<the same centroids>, max_iter=10, tol=0)` on the
+  pixels as floats on [0, 1]: the same work, so the seconds per step compare the machinery.
+  Beside the reference's seconds per step, "limit" is the least a step can take on this
+  machine: reading each distinct colour and its count once (32 bytes a row) at the memory
+  bandwidth measured at the start of the run.
+- **Best colours** (the photos): `python -m autograder compress`'s default (the best of three
+  k-means++ seedings up to K = 64, then Lloyd steps until no colour changes cluster),
+  scikit-learn's `KMeans(init="k-means++")` with its defaults, Pillow's `Image.quantize` with
+  median cut, max coverage and fast octree, and median cut refined by its k-means until at most
+  one pixel changes (`kmeans=1`, its best setting), and, when installed, faiss's `Kmeans` and
+  OpenCV's `kmeans` (k-means++ centres, up to 100 steps or a centre move under 1e-4) with
+  their defaults otherwise.
+
+Distortion is the mean squared error on the [0, 1] scale of the uint8 image each method makes.
+Each (method, image, K) runs in a fresh process, so its peak memory (max resident set,
+including Python and the libraries it imports: numpy alone about 30 MB, scikit-learn about
+100 MB) is its own; time and distortion are medians over seeds 0, 1, 2 (`--repeat`) on the
+photos, one run on the large images.
 """
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,79 +40,207 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ITERS = 10
-LOOP_SAMPLE = 3000  # pixels the loop implementation is timed on
 
-
-IMAGES = ("bundled photo 256x300", "synthetic 4000x3000 (12 MP)",
-          "all colours distinct 2048x2048")
+PHOTOS = ("bundled photo 256x300", "coffee.jpg 600x400", "astronaut 512x512")
+LARGE = ("synthetic 4000x3000 (12 MP)", "all colours distinct 2048x2048")
+SAME_STEPS = ("reference compress_image", "sklearn lloyd, same init")
+BEST_COLOURS = ("compress (default)", "sklearn k-means++", "Pillow median cut",
+                "Pillow max coverage", "Pillow fast octree", "Pillow median cut+kmeans",
+                "faiss Kmeans", "OpenCV kmeans++")
 
 
 def load_image(name: str) -> np.ndarray:
-    """One benchmark image, built only when asked for (so peak memory stays the run's own).
+    """One benchmark image as (H, W, 3) uint8, built only when asked for.
 
     The last is the reference's worst case: every pixel a different colour, so K-means on the
     distinct colours weighted by their counts has as many rows as the image has pixels.
     """
     from PIL import Image
 
-    if name == IMAGES[2]:
+    if name == "coffee.jpg 600x400":
+        with Image.open(ROOT / "data" / "coffee.jpg") as im:
+            return np.asarray(im.convert("RGB"))
+    if name == "astronaut 512x512":
+        from skimage import data  # public domain (NASA), shipped inside scikit-image
+
+        return np.ascontiguousarray(data.astronaut()[:, :, :3])
+    if name == "all colours distinct 2048x2048":
         codes = np.random.default_rng(0).choice(1 << 24, 2048 * 2048, replace=False)
         rgb = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1)
         return rgb.astype(np.uint8).reshape(2048, 2048, 3)
     with Image.open(ROOT / "data" / "grace_hopper.png") as im:
-        if name == IMAGES[0]:
+        if name == "bundled photo 256x300":
             return np.asarray(im.convert("RGB"))
         large = np.asarray(im.convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC))
     noise = np.random.default_rng(0).integers(-3, 4, size=large.shape, dtype=np.int16)
     return np.clip(large.astype(np.int16) + noise, 0, 255).astype(np.uint8)  # sensor-like noise
 
 
-def loop_iteration(X, centroids):
-    """One iteration of the source notebook's plain loops."""
-    idx = np.zeros(X.shape[0], dtype=int)
-    for i in range(X.shape[0]):
-        distance = [np.linalg.norm(X[i] - c) for c in centroids]
-        idx[i] = np.argmin(distance)
-    means = np.zeros_like(centroids)
-    for k in range(len(centroids)):
-        points = X[idx == k]
-        means[k] = points.mean(axis=0) if len(points) else centroids[k]
-    return means
+def from_centres(centres: np.ndarray, labels: np.ndarray, shape) -> np.ndarray:
+    """The uint8 image of centres (on [0, 1]) by label."""
+    palette = np.clip(np.rint(np.asarray(centres, dtype=np.float64) * 255), 0, 255)
+    return palette.astype(np.uint8)[np.asarray(labels).ravel()].reshape(shape)
 
 
-def measure(implementation: str, image_name: str, K: int) -> dict:
-    """Run one measurement (in this process) and return its figures."""
+def run_once(method: str, image: np.ndarray, K: int, seed: int):
+    """Quantise ``image`` once: (output image, Lloyd steps, seconds per step, rows a step
+    reads, seconds of the whole, peak MB of the whole), each None where the method does not
+    let us see it or where the caller measures it.
+
+    The caller times the whole call unless the method times itself; the seconds per step are
+    measured inside where the method lets us see its steps.
+    """
+    sys.path.insert(0, str(ROOT))
+    pixels = image.reshape(-1, 3)
+    if method == "reference compress_image":
+        from autograder import reference
+
+        ref = reference.load()
+        start = time.perf_counter()
+        out = ref.compress_image(image, K, ITERS, rng=seed)  # the graded function itself
+        seconds = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the next
+        initial = ref.kmeans_init_centroids(pixels, K, rng=seed) / 255.0
+        colours, counts, which = ref._unique_colours(pixels)
+        start = time.perf_counter()  # its Lloyd steps alone, as compress_image runs them
+        centroids, idx = ref._run_weighted_kmeans(colours / 255.0, counts, initial, ITERS)
+        per_step = (time.perf_counter() - start) / ITERS
+        assert np.array_equal(out, from_centres(centroids, idx[which], image.shape))
+        return out, ITERS, per_step, len(colours), seconds, peak_mb
+    if method == "sklearn lloyd, same init":
+        from autograder import reference
+        from sklearn.cluster import KMeans
+
+        initial = reference.load().kmeans_init_centroids(pixels, K, rng=seed) / 255.0
+        model = KMeans(K, init=initial, n_init=1, max_iter=ITERS, tol=0, algorithm="lloyd")
+        start = time.perf_counter()
+        labels = model.fit_predict(pixels / 255.0)
+        seconds = time.perf_counter() - start
+        return from_centres(model.cluster_centers_, labels, image.shape), model.n_iter_, \
+            seconds / model.n_iter_, None, None, None
+    if method == "compress (default)":
+        from autograder import compress
+
+        palette, labels, steps, _ = compress.quantize(image, K, seed=seed)
+        return palette[labels], steps, None, None, None, None
+    if method == "sklearn k-means++":
+        from sklearn.cluster import KMeans
+
+        model = KMeans(K, init="k-means++", random_state=seed)
+        labels = model.fit_predict(pixels / 255.0)
+        return from_centres(model.cluster_centers_, labels, image.shape), model.n_iter_, None, \
+            None, None, None
+    if method.startswith("Pillow"):
+        from PIL import Image
+
+        how = {"Pillow median cut": (Image.Quantize.MEDIANCUT, 0),
+               "Pillow max coverage": (Image.Quantize.MAXCOVERAGE, 0),
+               "Pillow fast octree": (Image.Quantize.FASTOCTREE, 0),
+               "Pillow median cut+kmeans": (Image.Quantize.MEDIANCUT, 1)}[method]
+        quantised = Image.fromarray(image).quantize(K, method=how[0], kmeans=how[1],
+                                                    dither=Image.Dither.NONE)
+        return np.asarray(quantised.convert("RGB")), None, None, None, None, None
+    if method == "faiss Kmeans":
+        import faiss
+
+        X = np.ascontiguousarray(pixels, dtype=np.float32) / 255.0
+        model = faiss.Kmeans(3, K, seed=seed + 1234)
+        model.train(X)
+        _, labels = model.index.search(X, 1)
+        return from_centres(model.centroids, labels, image.shape), model.cp.niter, None, None, \
+            None, None
+    if method == "OpenCV kmeans++":
+        import cv2
+
+        cv2.setRNGSeed(seed)
+        X = np.ascontiguousarray(pixels, dtype=np.float32) / 255.0
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 100, 1e-4)
+        _, labels, centres = cv2.kmeans(X, K, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+        return from_centres(centres, labels, image.shape), None, None, None, None, None
+    raise ValueError(method)
+
+
+def measure(method: str, image_name: str, K: int, repeat: int) -> dict:
+    """Run one (method, image, K) ``repeat`` times with seeds 0, 1, ... in this process."""
+    image = load_image(image_name)
+    seconds, errors, steps, per_step, rows, peaks = [], [], [], [], None, []
+    for seed in range(repeat):
+        start = time.perf_counter()
+        out, n_steps, step_seconds, rows, own_seconds, peak = run_once(method, image, K, seed)
+        seconds.append(own_seconds if own_seconds is not None else time.perf_counter() - start)
+        peaks.append(peak)
+        errors.append(float(np.mean((image / 255.0 - out / 255.0) ** 2)))
+        steps.append(n_steps)
+        per_step.append(step_seconds)
+    median = lambda values: None if values[0] is None else float(np.median(values))  # noqa: E731
+    return {"seconds": median(seconds), "distortion": median(errors), "steps": median(steps),
+            "per_step": median(per_step), "rows": rows,
+            "peak_mb": max(peaks) if peaks[0] is not None else
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def available(method: str) -> bool:
+    module = {"faiss Kmeans": "faiss", "OpenCV kmeans++": "cv2"}.get(method)
+    if method.startswith("sklearn"):
+        module = "sklearn"
+    if module is None:
+        return True
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def memory_bandwidth() -> float:
+    """Bytes a second one core moves copying a 256 MB array (read plus write), best of 5."""
+    a = np.ones(32 << 20)
+    b = np.empty_like(a)
+    best = min(_timed(np.copyto, b, a) for _ in range(5))
+    return 2 * a.nbytes / best
+
+
+def _timed(f, *args) -> float:
+    start = time.perf_counter()
+    f(*args)
+    return time.perf_counter() - start
+
+
+def step_breakdown() -> list[str]:
+    """Where one Lloyd step of the reference goes on the worst case (4.2 million distinct
+    colours): the matrix products, the argmins, the means; medians of 5 steps."""
     sys.path.insert(0, str(ROOT))
     from autograder import reference
 
     ref = reference.load()
-    image = load_image(image_name)
-    pixels = image.reshape(-1, 3)
-    initial = ref.kmeans_init_centroids(pixels, K, rng=0) / 255.0
-    start = time.perf_counter()
-    if implementation == "reference":
-        ref.compress_image(image, K, ITERS, rng=0)
-        seconds = time.perf_counter() - start
-        per_iteration, estimated = seconds / ITERS, False
-    elif implementation == "scikit-learn":
-        from sklearn.cluster import KMeans
+    colours, counts, _ = ref._unique_colours(load_image(LARGE[1]).reshape(-1, 3))
+    X = colours / 255.0
+    lloyd = ref._WeightedLloyd(X, counts)
+    lines = [f"one step on {len(X)} rows, serial pieces then the whole step (ns a row):"]
+    for K in (16, 64, 256):
+        centroids = X[np.random.default_rng(0).choice(len(X), K, replace=False)]
+        shift = np.round(centroids.mean(axis=0))
+        C = centroids - shift
+        product = np.vstack([-2.0 * C.T, np.einsum("kn,kn->k", C, C)])
+        rows = lloyd._rows_for(shift)
+        block = ref._block_rows(K, 3)
+        starts = range(0, len(X), block)
+        first_block = rows[:block] @ product
 
-        X = pixels / 255.0
-        model = KMeans(K, init=initial, n_init=1, max_iter=ITERS, tol=0, algorithm="lloyd")
-        labels = model.fit_predict(X)
-        np.clip(np.rint(model.cluster_centers_ * 255), 0, 255).astype(np.uint8)[labels]
-        seconds = time.perf_counter() - start
-        per_iteration, estimated = seconds / ITERS, False
-    else:
-        sample = np.random.default_rng(0).choice(len(pixels), min(LOOP_SAMPLE, len(pixels)),
-                                                 replace=False)
-        X = pixels[sample] / 255.0
-        loop_iteration(X, initial)
-        per_iteration = (time.perf_counter() - start) * len(pixels) / len(X)
-        seconds, estimated = per_iteration * ITERS, len(X) < len(pixels)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "per_iteration": per_iteration, "peak_mb": peak_mb,
-            "estimated": estimated}
+        def products():
+            for first in starts:
+                rows[first:first + block] @ product
+
+        def argmins():  # a block's argmin, as many times as there are blocks
+            for _ in starts:
+                np.argmin(first_block, axis=1)
+
+        idx = lloyd.closest(centroids)
+        pieces = {"product": products, "argmin": argmins,
+                  "means": lambda: lloyd.means(idx, K),
+                  "whole step, 2 threads": lambda: lloyd.means(lloyd.closest(centroids), K)}
+        figures = [f"{name} {np.median([_timed(piece) for _ in range(5)]) / len(X) * 1e9:.0f}"
+                   for name, piece in pieces.items()]
+        lines.append(f"  K = {K:>3}: " + ", ".join(figures) + f" (block of {block} rows)")
+    return lines
 
 
 def grading_throughput() -> list[str]:
@@ -131,34 +275,69 @@ def grading_throughput() -> list[str]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the bundled photo only")
-    parser.add_argument("--one", nargs=3, metavar=("IMPL", "IMAGE", "K"), help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true",
+                        help="the bundled photo only, one seed, no grading throughput")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="seeds per measurement on the photos (default: 3; medians)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only where one reference step's time goes on the worst case")
+    parser.add_argument("--one", nargs=4, metavar=("METHOD", "IMAGE", "K", "REPEAT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], args.one[1], int(args.one[2]))))
+        method, image, K, repeat = args.one
+        if method == "bandwidth":
+            print(json.dumps(memory_bandwidth()))
+        else:
+            print(json.dumps(measure(method, image, int(K), int(repeat))))
         return
-    names = IMAGES[:1] if args.quick else IMAGES
-    print(f"{'image':<30}{'K':>5}  {'implementation':<16}{'s/iter':>9}{'total s':>10}"
-          f"{'peak MB':>9}{'vs sklearn':>12}")
-    for name in names:
+    if args.breakdown:
+        print("\n".join(step_breakdown()))
+        return
+    if args.repeat < 1:
+        parser.error(f"argument --repeat: must be 1 or more, got {args.repeat}")
+    # In a process of its own: a child's peak memory starts from its parent's.
+    bandwidth = json.loads(subprocess.run([sys.executable, __file__, "--one", "bandwidth", "-",
+                                           "0", "0"], capture_output=True, text=True,
+                                          check=True).stdout)
+    print(f"memory bandwidth, one core copying 256 MB: {bandwidth / 1e9:.1f} GB/s; "
+          f"{os.cpu_count()} cores; load average at the start "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    plan = []
+    for name in PHOTOS[:1] if args.quick else PHOTOS + LARGE:
+        repeat = 1 if args.quick or name in LARGE else args.repeat
         for K in (16, 64, 256):
-            figures = {}
-            for implementation in ("reference", "scikit-learn", "notebook loops"):
-                done = subprocess.run([sys.executable, __file__, "--one", implementation, name,
-                                       str(K)], capture_output=True, text=True)
-                if done.returncode != 0:
-                    print(f"{name:<30}{K:>5}  {implementation:<16} failed: "
-                          f"{done.stderr.strip().splitlines()[-1]}")
-                    continue
-                figures[implementation] = json.loads(done.stdout)
-            base = figures.get("scikit-learn", {}).get("seconds")
-            for implementation, f in figures.items():
-                ratio = f"{f['seconds'] / base:.2f}x" if base else "-"
-                mark = " est." if f["estimated"] else ""
-                print(f"{name:<30}{K:>5}  {implementation:<16}{f['per_iteration']:>9.3f}"
-                      f"{f['seconds']:>10.2f}{f['peak_mb']:>9.0f}{ratio:>12}{mark}")
-    for line in grading_throughput():
-        print(line)
+            methods = SAME_STEPS + (BEST_COLOURS if name in PHOTOS else ())
+            plan += [(name, K, method, repeat) for method in methods if available(method)]
+    missing = [m for m in SAME_STEPS + BEST_COLOURS if not available(m)]
+    if missing:
+        print(f"not installed, so not measured: {', '.join(missing)} "
+              f"(pip install -e '.[bench]')")
+    header = (f"{'image':<31}{'K':>4}  {'method':<26}{'steps':>6}{'s/step':>9}{'limit':>8}"
+              f"{'total s':>9}{'peak MB':>8}{'distortion':>12}")
+    print(header)
+    print("-" * len(header))
+    last = None
+    for name, K, method, repeat in plan:
+        if last is not None and (name, K) != last:
+            print()
+        last = (name, K)
+        done = subprocess.run([sys.executable, __file__, "--one", method, name, str(K),
+                               str(repeat)], capture_output=True, text=True)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            print(f"{name:<31}{K:>4}  {method:<26} failed: {reason}")
+            continue
+        f = json.loads(done.stdout)
+        steps = f"{f['steps']:.0f}" if f["steps"] is not None else "-"
+        per_step = f"{f['per_step']:.4f}" if f["per_step"] is not None else "-"
+        limit = f"{f['rows'] * 32 / bandwidth:.4f}" if f["rows"] else ""
+        print(f"{name:<31}{K:>4}  {method:<26}{steps:>6}{per_step:>9}{limit:>8}"
+              f"{f['seconds']:>9.2f}{f['peak_mb']:>8.0f}{f['distortion']:>12.6f}", flush=True)
+    print(f"load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if not args.quick:
+        for line in grading_throughput():
+            print(line)
 
 
 if __name__ == "__main__":
