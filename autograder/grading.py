@@ -70,6 +70,13 @@ class Collector:
     def results(self) -> list[CheckResult]:
         return [CheckResult(**test) for test in self.tests.values()]
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Tell the student's module whether a public check runs (its inputs are no secret)."""
+        test = self.tests.get(item.nodeid)
+        if isinstance(self.student, StudentModule) and test is not None:
+            self.student.public_call = bool(test.get("public"))
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         """Mark failures raised by a check (pytest.fail), as opposed to errors of the grader."""
@@ -215,6 +222,9 @@ BUILTIN_ERRORS = {cls.__name__: cls for cls in (
     FloatingPointError, OverflowError, MemoryError, ArithmeticError, LookupError)}
 
 
+HIDDEN_MESSAGE = 160  # characters of an exception's message shown from a hidden check
+
+
 class StudentModule:
     """The student's kmeans.py as the tests see it: attribute access calls into the sandbox.
 
@@ -228,6 +238,10 @@ class StudentModule:
         self._box, self._functions = box, set(functions)
         self.last_reply = None
         self.printed = {}  # function name -> what its first call that printed printed
+        # Whether the check now running is a public one (set by the Collector). What a call
+        # prints, or says in an exception, can carry its inputs: only a public check's calls
+        # show their output, and a hidden check's exception messages are kept short.
+        self.public_call = True
         self.time_limits = dict(time_limits or {})
 
     def __getattr__(self, name):
@@ -241,8 +255,10 @@ class StudentModule:
                 outcome = self._box.call(name, args, kwargs, self.time_limits.get(name))
             except sandbox.NotReady as error:
                 raise GraderError(f"calling {name}: {error}") from None
-            if getattr(outcome, "printed", "") and name not in self.printed:
+            if getattr(outcome, "printed", "") and name not in self.printed and self.public_call:
                 self.printed[name] = outcome.printed
+            if isinstance(outcome, sandbox.Raised) and not self.public_call:
+                outcome.message = outcome.message[:HIDDEN_MESSAGE]
             if isinstance(outcome, sandbox.Returned):
                 self.last_reply = outcome
                 return outcome.value
@@ -298,7 +314,8 @@ def load(box: sandbox.Sandbox):
         message = _checks().load_message(outcome.type, outcome.message, outcome.line,
                                          outcome.where, box.module.notebook)
         return None, message, outcome.printed
-    return None, f"kmeans.py {student_error(outcome, box.limits, ' while loading')}", ""
+    name = box.module.notebook or "kmeans.py"
+    return None, f"{name} {student_error(outcome, box.limits, ' while loading')}", ""
 
 
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
@@ -354,8 +371,9 @@ def printed_excerpt(printed: dict, keep: int = 1500) -> str:
         if len(text) > keep:
             text = f"{text[:keep // 2]}\n[... output truncated ...]\n{text[-keep // 2:]}"
         lines.append(f"{name} printed (its first call that printed):\n{text.rstrip()}")
-    return "\n\nWhat your functions printed, which does not affect your score:\n" + \
-        "\n".join(lines) if lines else ""
+    return ("\n\nWhat your functions printed in the public checks (what they print in the "
+            "hidden ones is not shown), which does not affect your score:\n" + "\n".join(lines)
+            if lines else "")
 
 
 def save_artifacts(arrays: dict, folder) -> Path:

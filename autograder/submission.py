@@ -8,16 +8,19 @@ Nothing is ever extracted from a zip to disk and no symbolic link is followed, s
 cannot write outside the staging folder or point the grader at files that are not its own.
 """
 
+import lzma
 import os
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 
 FILENAME = "kmeans.py"
 MAX_SOURCE_BYTES = 1 << 20  # a kmeans.py larger than 1 MiB is not a kmeans.py
 MAX_NOTEBOOK_BYTES = 20 << 20  # outputs make notebooks large, but not this large
 MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_BYTES = 32 << 20  # a notebook with its outputs fits many times over
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
 
 
@@ -89,6 +92,10 @@ def _bytes_from_folder(folder: Path) -> bytes:
 
 
 def _bytes_from_zip(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_ZIP_BYTES:  # checked before its directory of entries is read
+        raise SubmissionError(f"{path.name} is {size} bytes, more than the {MAX_ZIP_BYTES} "
+                              f"allowed for a submission's zip.")
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -112,7 +119,8 @@ def _bytes_from_zip(path: Path) -> bytes:
             entry = _choose(found, path.name, relative, is_link)
             return _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-            OSError, EOFError) as error:
+            OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as error:
+        # ValueError covers a name flagged UTF-8 that is not (UnicodeDecodeError)
         raise SubmissionError(f"{path.name} is a zip that cannot be read ({error}).") from None
 
 

@@ -117,3 +117,39 @@ def test_ambiguous_missing_and_not_python(tmp_path):
         stage(broken, tmp_path / "s4")
     with pytest.raises(SubmissionError, match="does not exist"):
         stage(tmp_path / "missing.py", tmp_path / "s5")
+
+
+def test_broken_and_oversized_zips_are_refused_in_one_sentence(tmp_path):
+    """Corrupt compressed data, a name flagged UTF-8 that is not, a zip too large to be a
+    submission: each is the student's verdict, never a crash of the grader."""
+    import lzma  # noqa: F401  (the LZMA member below needs the module)
+
+    def zip_of(name, method=zipfile.ZIP_DEFLATED, data=b"def f():\n    return 1\n" * 200):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w", compression=method) as archive:
+            archive.writestr("kmeans.py", data)
+        return path
+
+    deflated = zip_of("deflate.zip")
+    raw = bytearray(deflated.read_bytes())
+    start = raw.index(b"kmeans.py") + len(b"kmeans.py")  # the first member's data
+    raw[start + 5:start + 40] = b"\xff" * 35
+    deflated.write_bytes(bytes(raw))
+    lzma_zip = zip_of("lzma.zip", zipfile.ZIP_LZMA)
+    raw = bytearray(lzma_zip.read_bytes())
+    start = raw.index(b"kmeans.py") + len(b"kmeans.py")
+    raw[start + 9:start + 60] = b"\x00" * 51
+    lzma_zip.write_bytes(bytes(raw))
+    badname = zip_of("badname.zip")
+    raw = bytearray(badname.read_bytes())
+    for at in [i for i in range(len(raw)) if raw.startswith(b"kmeans.py", i)]:
+        raw[at:at + 2] = b"\xff\xfe"  # not UTF-8, under the UTF-8 flag set below
+    for signature, flag_at in ((b"PK\x03\x04", 7), (b"PK\x01\x02", 9)):
+        at = raw.index(signature)
+        raw[at + flag_at] |= 0x08  # bit 11 of the flags (its high byte): the name is UTF-8
+    badname.write_bytes(bytes(raw))
+    huge = tmp_path / "huge.zip"
+    huge.write_bytes(b"PK" + b"\0" * (33 << 20))
+    for path in (deflated, lzma_zip, badname, huge):
+        with pytest.raises(SubmissionError):
+            stage(path, tmp_path / f"staged-{path.stem}")

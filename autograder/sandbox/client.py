@@ -267,13 +267,17 @@ class Sandbox:
             raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}")
         self.layers = protocol.field(ready.value, "layers", list, [], required=False)
         loaded = self._exchange({"load": True}, self.limits.load_seconds)
-        if isinstance(loaded, Returned):
+        if not isinstance(loaded, Returned):
+            return loaded
+        try:
             names = protocol.field(loaded.value, "functions", list)
             notes = protocol.field(loaded.value, "notes", list, [], required=False)
-            return Loaded([str(n)[:200] for n in names[:1000]], loaded.printed,
-                          [str(n)[:300] for n in notes[:20]],
+            return Loaded([protocol.text(str(n))[:200] for n in names[:1000]], loaded.printed,
+                          [protocol.text(str(n))[:300] for n in notes[:20]],
                           protocol.field(loaded.value, "text", str, "", required=False))
-        return loaded
+        except protocol.FrameError as error:
+            self.stop()
+            return Malformed(str(error))
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
         """Call the module's ``name`` in the worker; return the outcome."""
@@ -341,6 +345,9 @@ class Sandbox:
             outcome = self._reply(header, out)
         except protocol.FrameError as error:
             outcome = Malformed(str(error))
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, MemoryError,
+                RecursionError) as error:  # a frame read no check foresaw: still its fault
+            outcome = Malformed(f"an unreadable reply ({type(error).__name__})")
         except (EOFError, OSError):
             outcome = None
         finally:
@@ -378,10 +385,10 @@ class Sandbox:
         bases = protocol.field(error, "bases", list, [], required=False)
         return Raised(protocol.field(error, "type", str)[:100],
                       protocol.field(error, "message", str, "", required=False)[:500],
-                      [str(b)[:100] for b in bases[:20]],
+                      [protocol.text(str(b))[:100] for b in bases[:20]],
                       line if type(line) is int else None,
                       errno if type(errno) is int else None, text,
-                      where[:200] if isinstance(where, str) else None)
+                      protocol.text(where)[:200] if isinstance(where, str) else None)
 
     def stop(self) -> None:
         if self.process is not None:

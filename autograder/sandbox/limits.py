@@ -46,7 +46,7 @@ class Limits:
     call_seconds: float = 10.0
     wall_factor: float = 3.0
     total_seconds: float = 240.0  # CPU seconds of all of one submission's calls
-    reply_bytes: int = 256 << 20
+    reply_bytes: int = 32 << 20  # arrays of one reply: 30 times the largest a check needs
     output_chars: int = 4000  # printed output kept per call: its start and its end
 
     def rlimits(self, own_uid: bool) -> dict:

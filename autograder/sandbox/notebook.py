@@ -15,7 +15,8 @@ import signal
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 ASSIGNMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign)
 ASSIGNMENT_SECONDS = 1.0
-MAX_TEXT = 1 << 20
+MAX_TEXT = 100_000  # characters of the module's text sent back (a reply's header is 1 MiB)
+MAX_NOTES = 20
 
 
 class NotebookError(Exception):
@@ -53,7 +54,7 @@ def code_cells(data: bytes, name: str) -> list[str]:
 def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], str]:
     """Run the notebook's module part in ``module``; return notes on what was dropped, and the
     text of what ran (the student's own lines, for comparing submissions)."""
-    notes, defined, texts = [], set(), []
+    notes, defined, texts, kept = [], set(), [], 0
     for number, source in enumerate(code_cells(data, name), 1):
         if source is None:
             continue
@@ -67,15 +68,17 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], s
             if graded:
                 raise NotebookError(f"{where}, line {error.lineno}: a syntax error ({error.msg}) "
                                     f"in the cell that defines {graded[0]}.") from None
-            notes.append(f"{where} has a syntax error (line {error.lineno}) and was skipped.")
+            if len(notes) < MAX_NOTES:
+                notes.append(f"{where} has a syntax error (line {error.lineno}) and was skipped.")
             continue
         except (RecursionError, MemoryError, ValueError):
             raise NotebookError(f"{where} is too deeply nested or too large to read.") from None
         for node in tree.body:
             if _imports_itself(node, module.get("__name__")):
                 continue  # the prelude defines what it would bring
-            if isinstance(node, KEPT + ASSIGNMENTS):
-                texts.append(ast.get_source_segment("\n".join(lines), node) or "")
+            if isinstance(node, KEPT + ASSIGNMENTS) and kept < MAX_TEXT:
+                texts.append("\n".join(lines[node.lineno - 1:node.end_lineno]))
+                kept += len(texts[-1])
             if isinstance(node, KEPT):
                 _execute(node, where, module)
                 if not isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -86,8 +89,9 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], s
                 except (Exception, _TooLong) as error:
                     why = "took too long" if isinstance(error, _TooLong) else \
                         f"raised {type(error).__name__}"
-                    notes.append(f"{where}, line {node.lineno}: an assignment that {why} was "
-                                 f"taken for analysis and dropped.")
+                    if len(notes) < MAX_NOTES:
+                        notes.append(f"{where}, line {node.lineno}: an assignment that {why} "
+                                     f"was taken for analysis and dropped.")
     if expected and not defined.intersection(expected):
         raise NotebookError(f"{name} defines none of the graded functions "
                             f"({', '.join(expected)}) in its code cells: write them there, or "

@@ -21,7 +21,7 @@ import numpy as np
 MAX_HEADER_BYTES = 1 << 20
 MAX_DEPTH = 16
 MAX_ARRAYS = 64
-MAX_ELEMENTS = 1 << 26
+MAX_ELEMENTS = 1 << 23
 MAX_TEXT = 20_000  # characters of any string in a reply (printed output, messages)
 MAX_ITEMS = 64  # items of a returned list or tuple that cross
 ALLOWED_KINDS = "biuf"
@@ -105,7 +105,7 @@ def _array(blob: bytes, key: str) -> np.ndarray:
         raise FrameError(f"array {key!r} with an unreadable header ({error})") from None
     if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise FrameError(f"array {key!r} of dtype {dtype} (only booleans, integers and floats)")
-    if not all(type(n) is int and n >= 0 for n in shape):
+    if not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape) or len(shape) > 32:
         raise FrameError(f"array {key!r} with shape {shape}")
     count = math.prod(shape)
     if count > MAX_ELEMENTS:
@@ -113,8 +113,11 @@ def _array(blob: bytes, key: str) -> np.ndarray:
     offset = stream.tell()
     if len(blob) - offset != count * dtype.itemsize:
         raise FrameError(f"array {key!r} whose data does not match its shape {shape}")
-    flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
-    return flat.reshape(shape, order="F" if fortran else "C").copy()
+    try:
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+        return flat.reshape(shape, order="F" if fortran else "C").copy()
+    except (ValueError, TypeError, OverflowError, MemoryError) as error:
+        raise FrameError(f"array {key!r} that cannot be rebuilt ({error})") from None
 
 
 def field(header: dict, name: str, kind, default=None, required=True):
@@ -129,7 +132,18 @@ def field(header: dict, name: str, kind, default=None, required=True):
     if kind is int and type(value) is bool or not isinstance(value, kind):
         raise FrameError(f"field {name!r} of type {type(value).__name__}")
     if isinstance(value, str):
-        return value[:MAX_TEXT]
+        return text(value)
+    return value
+
+
+def text(value: str) -> str:
+    """A string from the worker, capped, and printable anywhere: a lone surrogate (which no
+    encoder accepts) becomes its escape."""
+    value = value[:MAX_TEXT]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 
@@ -181,7 +195,7 @@ def decode(spec, arrays: dict, depth: int = 0):
         value = spec.get("value")
         if value is not None and type(value) not in (bool, int, float, str):
             raise FrameError(f"a plain value of type {type(value).__name__}")
-        return value[:MAX_TEXT] if isinstance(value, str) else value
+        return text(value) if isinstance(value, str) else value
     if kind == "scalar":
         value = spec.get("value")
         if type(value) not in (bool, int, float):

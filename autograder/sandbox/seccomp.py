@@ -1,11 +1,13 @@
 """A seccomp filter through ctypes: system calls a sandboxed function never needs fail with EPERM.
 
-Denied: every ``socket`` (a pair of connected UNIX sockets, ``socketpair``, stays allowed), new
-processes and threads (``fork``, ``vfork``, ``clone``; ``clone3`` answers ENOSYS, as on an older
-kernel), ``execve``, leaving the process group (``setsid``, ``setpgid``), signals to any process
-but this one, ``ptrace`` and reading or writing other processes' memory, and the calls that
-reach into the kernel or other namespaces (mount, unshare, keyctl, bpf, io_uring, perf,
-modules, ...). So a sandboxed function is one thread: its memory limit, its CPU time and its
+Denied: every socket (``socket``, ``socketpair``, ``bind``, ``connect``), new processes and
+threads (``fork``, ``vfork``, ``clone``; ``clone3`` answers ENOSYS, as on an older kernel),
+``execve``, leaving the process group (``setsid``, ``setpgid``), changing the parent-death signal,
+signals, limits and scheduling for any process but this one, System V and POSIX shared memory,
+semaphores and message queues (memory outside the process's limit, shared across gradings),
+inotify (watching folders it cannot read), ``ptrace`` and reading or writing other processes'
+memory, and the calls that reach into the kernel or other namespaces (mount, unshare, keyctl,
+bpf, io_uring, perf, modules, ...). So a sandboxed function is one thread: its memory limit, its CPU time and its
 share of the machine are all of it.
 
 This file runs inside the sandbox (copied beside the worker): standard library only.
@@ -35,7 +37,11 @@ ARCHITECTURES = {
         tgkill=234, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297, pidfd_open=434,
         pidfd_send_signal=424, pidfd_getfd=438, fanotify_init=300, memfd_create=319,
         memfd_secret=447, open_tree=428, move_mount=429, fsopen=430, fsconfig=431, fsmount=432,
-        fspick=433, mount_setattr=442, seccomp=317)),
+        fspick=433, mount_setattr=442, seccomp=317, socketpair=53, bind=49, connect=42,
+        shmget=29, shmat=30, semget=64, msgget=68, mq_open=240, inotify_init=253,
+        inotify_init1=294, setpriority=141, ioprio_set=251, process_madvise=440,
+        prlimit64=302, sched_setaffinity=203, sched_setscheduler=144, sched_setparam=142,
+        sched_setattr=314, prctl=157)),
     "aarch64": (0xC00000B7, dict(
         socket=198, ptrace=117, process_vm_readv=270, process_vm_writev=271, mount=40,
         umount2=39, pivot_root=41, unshare=97, setns=268, keyctl=219, add_key=217,
@@ -47,7 +53,11 @@ ARCHITECTURES = {
         syslog=116, quotactl=60, kill=129, tkill=130, tgkill=131, rt_sigqueueinfo=138,
         rt_tgsigqueueinfo=240, pidfd_open=434, pidfd_send_signal=424, pidfd_getfd=438,
         fanotify_init=262, memfd_create=279, memfd_secret=447, open_tree=428, move_mount=429,
-        fsopen=430, fsconfig=431, fsmount=432, fspick=433, mount_setattr=442, seccomp=277)),
+        fsopen=430, fsconfig=431, fsmount=432, fspick=433, mount_setattr=442, seccomp=277,
+        socketpair=199, bind=200, connect=203, shmget=194, shmat=196, semget=190, msgget=186,
+        mq_open=180, inotify_init1=26, setpriority=140, ioprio_set=30, process_madvise=440,
+        prlimit64=261, sched_setaffinity=122, sched_setscheduler=119, sched_setparam=118,
+        sched_setattr=274, prctl=167)),
 }
 DENIED = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2",
           "pivot_root", "unshare", "setns", "keyctl", "add_key", "request_key", "bpf",
@@ -57,8 +67,14 @@ DENIED = ("socket", "ptrace", "process_vm_readv", "process_vm_writev", "mount", 
           "execve", "execveat", "io_uring_setup", "io_uring_enter", "io_uring_register", "kcmp",
           "syslog", "quotactl", "iopl", "ioperm", "tkill", "pidfd_open", "pidfd_send_signal",
           "pidfd_getfd", "fanotify_init", "memfd_create", "memfd_secret", "open_tree",
-          "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "seccomp")
+          "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "seccomp",
+          "socketpair", "bind", "connect", "shmget", "shmat", "semget", "msgget", "mq_open",
+          "inotify_init", "inotify_init1", "setpriority", "ioprio_set", "process_madvise")
 SIGNALS_TO_SELF = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+# Calls whose first argument names a process: allowed on this process only (0 or its pid).
+ONLY_ITSELF = ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
+               "sched_setattr")
+PR_SET_PDEATHSIG = 1  # prctl option: the worker must keep dying with the grader
 
 
 class SeccompError(OSError):
@@ -94,6 +110,14 @@ def program(pid: int, machine: str | None = None) -> bytes:
     code += deny(numbers["clone3"], ENOSYS)
     for name in SIGNALS_TO_SELF:
         code += unless_arg0(numbers[name], JEQ_K, pid)  # a miss leaves nr in the accumulator
+    for name in ONLY_ITSELF:  # if nr == number: allow iff arg0 is 0 or pid
+        code += [_op(JEQ_K, numbers[name], 0, 5), _op(LD_W_ABS, OFFSET_ARG0),
+                 _op(JEQ_K, 0, 2, 0), _op(JEQ_K, pid, 1, 0), _op(RET_K, RET_ERRNO | EPERM),
+                 _op(RET_K, RET_ALLOW)]
+    # if nr == prctl: refuse PR_SET_PDEATHSIG, allow the rest
+    code += [_op(JEQ_K, numbers["prctl"], 0, 4), _op(LD_W_ABS, OFFSET_ARG0),
+             _op(JEQ_K, PR_SET_PDEATHSIG, 0, 1), _op(RET_K, RET_ERRNO | EPERM),
+             _op(RET_K, RET_ALLOW)]
     code.append(_op(RET_K, RET_ALLOW))
     return b"".join(code)
 
