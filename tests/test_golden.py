@@ -193,9 +193,10 @@ def test_every_check_has_a_golden_that_must_fail_it_and_correct_ones_that_must_p
 # from the system's Python (as a Gradescope or Docker image has it); the project's own .venv may
 # live where other users cannot enter (under /root, say).
 
-CONTAINED = sorted(name for name in FILES if name.startswith(
-    ("hostile_", "forge_", "fork_bomb", "memory_children", "segfault")
-) or name in ("correct_broadcast.py", "correct_loops.py"))
+CONTAINED = sorted(name for name in FILES if name.startswith(("hostile_", "memory_children"))
+                   or name in ("correct_broadcast.py", "correct_loops.py"))
+# (Forged replies, crashes and refused forks meet the same code in every mode: the goldens above
+# grade them in the strongest one.)
 MODES = {
     "landlock-own-uid": dict(sandbox="landlock", as_user=False),
     "landlock-same-uid": dict(sandbox="landlock", as_user=True),
