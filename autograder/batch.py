@@ -227,6 +227,112 @@ def save_source(path: Path, folder: Path) -> None:
             _write_atomically(folder / "source.py", staged.read_bytes())
 
 
+class _Grader:
+    """One grader process, forked from a warm server that has the grader's modules loaded (a
+    fresh Python would spend a third of a grading importing them). It answers as much of
+    subprocess.Popen as the batch uses; what it prints goes to a file in its scratch folder."""
+
+    def __init__(self, argv: list[str], scratch: Path):
+        self.output = scratch / "grader-output.txt"
+        self.process = _forkserver().Process(target=_run_grader,
+                                             args=(argv, str(scratch), str(self.output)))
+        self.process.start()
+        self.pid = self.process.pid
+
+    @property
+    def returncode(self):
+        return self.process.exitcode
+
+    def send_signal(self, sig: int) -> None:
+        os.kill(self.pid, sig)
+
+    def wait(self, timeout=None):
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            raise subprocess.TimeoutExpired("grade", timeout)
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+
+    def communicate(self, timeout=None):
+        self.wait(timeout)
+        try:
+            return None, self.output.read_bytes()[-100_000:].decode("utf-8", "replace")
+        except OSError:
+            return None, ""
+
+
+_SERVER = []
+_SERVER_LOCK = threading.Lock()
+
+
+def _forkserver():
+    """The multiprocessing context whose server preloads the grader (started once, with this
+    batch's pid in its environment, as every grader it forks shows in /proc)."""
+    with _SERVER_LOCK:
+        if not _SERVER:
+            _start_server()
+    return _SERVER[0]
+
+
+def _start_server() -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.cli", "autograder.grading",
+                                    "autograder.sandbox", "autograder.results"])
+    previous = os.environ.get(BATCH_PID)
+    os.environ[BATCH_PID] = str(os.getpid())
+    try:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    finally:
+        if previous is None:
+            del os.environ[BATCH_PID]
+        else:
+            os.environ[BATCH_PID] = previous
+    _SERVER.append(context)
+
+
+def _stop_with(batch: int) -> None:
+    """SIGTERM this grader when the batch ends, even killed (it is not the batch's child, so the
+    kernel's parent-death signal cannot say so): a thread waits on the batch's pidfd."""
+    import select
+
+    def watch():
+        try:
+            fd = os.pidfd_open(batch)
+            select.select([fd], [], [])
+        except OSError:
+            pass  # already gone
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _run_grader(argv: list[str], scratch: str, output: str) -> None:
+    """In a forked grader: the `grade` command as `python -m autograder` runs it."""
+    os.environ["TMPDIR"] = scratch
+    _stop_with(int(os.environ.get(BATCH_PID) or os.getppid()))  # the batch, which the
+    # server's environment names
+    os.environ[BATCH_PID] = str(os.getppid())  # the parent stop_with_batch checks: the server
+    tempfile.tempdir = None
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    from .cli import main
+
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outcome:
     """Grade one student's submission in its own grader process; write its results."""
     folder = folder_of(outdir, student.key)
@@ -238,16 +344,13 @@ def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outco
     # ends whatever happens to it, so none is left behind even if it is killed.
     scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=temporary_root))
     scratch.chmod(0o711)  # a sandbox uid must be able to reach its own folder inside
-    command = [sys.executable, "-m", "autograder", "grade", "--out", str(results_path),
-               "--artifacts", str(folder / ".artifacts"), "--", str(Path(student.path).absolute())]
-    environment = {**os.environ, BATCH_PID: str(os.getpid()), "TMPDIR": str(scratch)}
+    argv = ["grade", "--out", str(results_path), "--artifacts", str(folder / ".artifacts"),
+            "--", str(Path(student.path).absolute())]
     try:
         with _RUNNING_LOCK:
             if _STOPPING.is_set():
                 return Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       text=True, errors="replace", stdin=subprocess.DEVNULL,
-                                       env=environment)
+            process = _Grader(argv, scratch)
             _RUNNING.add(process)
         try:
             _, stderr = process.communicate(timeout=SUBMISSION_SECONDS)
@@ -457,6 +560,7 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
 
 
 def _grade_all(todo, outdir: Path, jobs: int, temporary_root: Path, stream) -> None:
+    _forkserver()  # started here, before the pool's threads, once
     progress = Progress(len(todo), stream)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:

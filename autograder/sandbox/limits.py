@@ -28,7 +28,7 @@ def uids_of(pid: int, count: int = 64) -> list[int]:
     return [SANDBOX_UIDS[(first + k) % len(SANDBOX_UIDS)] for k in range(count)]
 
 
-_next = itertools.count((os.getpid() * 97) % len(SANDBOX_UIDS))
+_counter = {}  # pid -> its uid counter: a process forked from a warm one must not share it
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,10 @@ class Limits:
 
 
 def next_uid() -> int:
-    return SANDBOX_UIDS[next(_next) % len(SANDBOX_UIDS)]
+    """The next uid for a worker of this process (see :func:`uids_of`)."""
+    pid = os.getpid()
+    counter = _counter.setdefault(pid, itertools.count((pid * 97) % len(SANDBOX_UIDS)))
+    return SANDBOX_UIDS[next(counter) % len(SANDBOX_UIDS)]
 
 
 # -- in the worker ---------------------------------------------------------------------------
