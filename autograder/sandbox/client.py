@@ -89,6 +89,49 @@ class NotReady(RuntimeError):
     """The worker died or hung before it was ready: the grader's fault, with its stderr."""
 
 
+def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
+    """The worker's command line (under bubblewrap in that mode) and environment."""
+    isolation, limits, scratch = process.isolation, process.limits, process.scratch
+    inside = isolation.mode == "bubblewrap"
+    settings = {"fds": list(fds), "site": site_folders(), "stage": str(process.stage),
+                "source": str(process.stage / "module"), "scratch": str(scratch),
+                "notebook": module.notebook, "prelude": str(process.stage / "prelude"),
+                "expected": list(module.expected),
+                "readable": readable_paths(hidden), "landlock": isolation.landlock,
+                "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
+                "parent": None if inside else os.getpid(),
+                "output_chars": limits.output_chars, "request_bytes": 1 << 30}
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(scratch),
+           "TMPDIR": str(scratch), "MPLCONFIGDIR": str(scratch / "matplotlib"),
+           "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    argv = [os.path.realpath(sys.executable), "-I", "-B", "-S",
+            str(process.stage / "worker.py"), json.dumps(settings)]
+    if inside:
+        argv = bubblewrap.command(argv, settings["readable"], str(process.stage),
+                                  limits.scratch_bytes, process.uid, env)
+    return argv, env
+
+
+def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | None:
+    """Why the scratch ``folder`` is over its limits, or None (a walk of bounded length)."""
+    used, count, stack = 0, 0, [str(folder)]
+    while stack and count <= most_files:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    count += 1
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+        except OSError:
+            continue
+    if used > limit or count > most_files:
+        return f"it wrote more than {limit >> 20} MiB or {most_files} files into its scratch folder"
+    return None
+
+
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
@@ -109,23 +152,7 @@ class _Process:
         reqs_r, self.requests = os.pipe()
         self.replies, reps_w = os.pipe()
         err_r, err_w = os.pipe()
-        settings = {"fds": [reqs_r, reps_w], "site": site_folders(), "stage": str(self.stage),
-                    "source": str(self.stage / "module"), "scratch": str(self.scratch),
-                    "notebook": module.notebook, "prelude": str(self.stage / "prelude"),
-                    "expected": list(module.expected),
-                    "readable": readable_paths(hidden), "landlock": isolation.landlock,
-                    "seccomp": isolation.seccomp, "rlimits": limits.rlimits(self.uid is not None),
-                    "parent": None if inside else os.getpid(),
-                    "output_chars": limits.output_chars, "request_bytes": 1 << 30}
-        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(self.scratch),
-               "TMPDIR": str(self.scratch), "MPLCONFIGDIR": str(self.scratch / "matplotlib"),
-               "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1"}
-        argv = [os.path.realpath(sys.executable), "-I", "-B", "-S",
-                str(self.stage / "worker.py"), json.dumps(settings)]
-        if inside:
-            argv = bubblewrap.command(argv, settings["readable"], str(self.stage),
-                                      limits.scratch_bytes, self.uid, env)
+        argv, env = _launch(self, (reqs_r, reps_w), module, hidden)
         drop = {} if inside or self.uid is None else {
             "user": self.uid, "group": self.uid, "extra_groups": []}
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w, stderr=err_w,
@@ -161,25 +188,9 @@ class _Process:
         return limits_module.cpu_seconds(self.popen.pid)
 
     def scratch_over(self) -> str | None:
-        """Why the scratch folder is over its limits, or None (a bounded walk)."""
         if self.scratch.parent != self.stage:
             return None  # a size-limited tmpfs inside bubblewrap
-        used, count, stack = 0, 0, [str(self.scratch)]
-        while stack and count <= 10_000:
-            try:
-                with os.scandir(stack.pop()) as entries:
-                    for entry in entries:
-                        count += 1
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        else:
-                            used += entry.stat(follow_symlinks=False).st_blocks * 512
-            except OSError:
-                continue
-        if used > self.limits.scratch_bytes or count > 10_000:
-            return (f"it wrote more than {self.limits.scratch_bytes >> 20} MiB or 10000 files "
-                    f"into its scratch folder")
-        return None
+        return scratch_over(self.scratch, self.limits.scratch_bytes)
 
     def exit(self) -> Died:
         code = self.popen.wait()
@@ -316,79 +327,12 @@ class Sandbox:
         return self.used >= budget or self.wall >= budget * self.limits.wall_factor
 
     def _exchange(self, request, seconds: float, arrays=None):
-        """Send a request (None: wait for "ready"); the reply's header as Returned.value, or
-        what happened instead. A reply saying ``ok: false`` becomes Raised."""
-        process, stopped = self.process, []
-        start_cpu, start_wall = process.cpu(), time.monotonic()
-        done = threading.Event()
-
-        def watch():
-            ticks = 0
-            while not done.wait(0.05):
-                wall = time.monotonic() - start_wall
-                cpu = process.cpu()
-                used = cpu - start_cpu if cpu is not None and start_cpu is not None else wall
-                ticks += 1
-                why = process.scratch_over() if ticks % 5 == 0 else None
-                if used > seconds or wall > seconds * self.limits.wall_factor or why:
-                    stopped.append(why or TimedOut(seconds, "CPU" if used > seconds
-                                                   else "wall-clock"))
-                    process.kill()
-                    return
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        try:
-            if request is not None:
-                protocol.write_frame(process.requests, request, arrays)
-            header, out = protocol.read_frame(process.replies, self.limits.reply_bytes)
-            outcome = self._reply(header, out)
-        except protocol.FrameError as error:
-            outcome = Malformed(str(error))
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, MemoryError,
-                RecursionError) as error:  # a frame read no check foresaw: still its fault
-            outcome = Malformed(f"an unreadable reply ({type(error).__name__})")
-        except (EOFError, OSError):
-            outcome = None
-        finally:
-            done.set()
-            watcher.join()
-            if request is not None:
-                self.wall += time.monotonic() - start_wall
-                cpu = process.cpu()
-                self.used += (cpu - start_cpu if cpu is not None and start_cpu is not None
-                              else time.monotonic() - start_wall)
-        if outcome is None or isinstance(outcome, Malformed):
-            if outcome is None and not stopped:
-                try:  # it ended by itself: let its exit status arrive before any kill
-                    process.popen.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    pass
-            process.kill()
-            if stopped and isinstance(stopped[0], TimedOut):
-                return stopped[0]
-            if outcome is None:
-                died = process.exit()
-                died.why = stopped[0] if stopped else ""
-                return died
+        """One exchange with the worker (see :func:`exchange`); calls count toward the budget."""
+        outcome, cpu, wall = exchange(self.process, request, seconds, self.limits, arrays)
+        if request is not None:
+            self.used += cpu
+            self.wall += wall
         return outcome
-
-    def _reply(self, header: dict, arrays: dict):
-        printed = protocol.field(header, "printed", dict, {}, required=False)
-        text = _printed_text(printed)
-        if protocol.field(header, "ok", bool, False, required=False) or header.get("ready"):
-            reply = Returned(header, text)
-            reply.arrays = arrays
-            return reply
-        error = protocol.field(header, "error", dict)
-        line, errno, where = error.get("line"), error.get("errno"), error.get("where")
-        bases = protocol.field(error, "bases", list, [], required=False)
-        return Raised(protocol.field(error, "type", str)[:100],
-                      protocol.field(error, "message", str, "", required=False)[:500],
-                      [protocol.text(str(b))[:100] for b in bases[:20]],
-                      line if type(line) is int else None,
-                      errno if type(errno) is int else None, text,
-                      protocol.text(where)[:200] if isinstance(where, str) else None)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -402,6 +346,82 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=None):
+    """Send a request (None: wait for "ready") and read the reply, under a budget of
+    ``seconds`` of the worker's CPU (and ``limits.wall_factor`` times that of wall-clock).
+    Return (outcome, CPU seconds, wall seconds): the reply's header as Returned.value, a reply
+    saying ``ok: false`` as Raised, or what happened instead."""
+    stopped = []
+    start_cpu, start_wall = process.cpu(), time.monotonic()
+    done = threading.Event()
+
+    def spent(cpu) -> float:
+        wall = time.monotonic() - start_wall
+        return cpu - start_cpu if cpu is not None and start_cpu is not None else wall
+
+    def watch():
+        ticks = 0
+        while not done.wait(0.05):
+            used, wall, ticks = spent(process.cpu()), time.monotonic() - start_wall, ticks + 1
+            why = process.scratch_over() if ticks % 5 == 0 else None
+            if used > seconds or wall > seconds * limits.wall_factor or why:
+                stopped.append(why or TimedOut(seconds, "CPU" if used > seconds
+                                               else "wall-clock"))
+                process.kill()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        if request is not None:
+            protocol.write_frame(process.requests, request, arrays)
+        header, out = protocol.read_frame(process.replies, limits.reply_bytes)
+        outcome = reply_outcome(header, out)
+    except protocol.FrameError as error:
+        outcome = Malformed(str(error))
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, MemoryError,
+            RecursionError) as error:  # a frame read no check foresaw: still its fault
+        outcome = Malformed(f"an unreadable reply ({type(error).__name__})")
+    except (EOFError, OSError):
+        outcome = None
+    finally:
+        done.set()
+        watcher.join()
+        used, wall = spent(process.cpu()), time.monotonic() - start_wall
+    if outcome is None or isinstance(outcome, Malformed):
+        if outcome is None and not stopped:
+            try:  # it ended by itself: let its exit status arrive before any kill
+                process.popen.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        process.kill()
+        if stopped and isinstance(stopped[0], TimedOut):
+            outcome = stopped[0]
+        elif outcome is None:
+            outcome = process.exit()
+            outcome.why = stopped[0] if stopped else ""
+    return outcome, used, wall
+
+
+def reply_outcome(header: dict, arrays: dict):
+    """A validated reply as Returned (its header as the value) or Raised."""
+    printed = protocol.field(header, "printed", dict, {}, required=False)
+    text = _printed_text(printed)
+    if protocol.field(header, "ok", bool, False, required=False) or header.get("ready"):
+        reply = Returned(header, text)
+        reply.arrays = arrays
+        return reply
+    error = protocol.field(header, "error", dict)
+    line, errno, where = error.get("line"), error.get("errno"), error.get("where")
+    bases = protocol.field(error, "bases", list, [], required=False)
+    return Raised(protocol.field(error, "type", str)[:100],
+                  protocol.field(error, "message", str, "", required=False)[:500],
+                  [protocol.text(str(b))[:100] for b in bases[:20]],
+                  line if type(line) is int else None,
+                  errno if type(errno) is int else None, text,
+                  protocol.text(where)[:200] if isinstance(where, str) else None)
 
 
 def _printed_text(printed: dict) -> str:
