@@ -465,10 +465,6 @@ class _LoadFault(Exception):
         self.student_message = f"could not be run: {message}"
 
 
-def write_results(results: Results, out) -> Path:
-    """Write results.json atomically; ``results.write`` does it (kept for its callers)."""
-    return results.write(out)
-
 
 def summary_table(results: Results) -> str:
     """A per-function table for the terminal."""

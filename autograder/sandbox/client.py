@@ -258,11 +258,9 @@ class Sandbox:
                  hidden=()):
         self.module, self.isolation, self.limits, self.hidden = module, isolation, limits, hidden
         self.process = None
-        self.layers = []  # what the worker reported in force
         self.timed_out = {}  # function name -> TimedOut: never called again
         self.used = 0.0  # CPU seconds of all calls so far (wall-clock where CPU is unreadable)
         self.wall = 0.0  # wall-clock seconds of all calls so far
-        self.restarts = 0
         self.notes = []  # what the grader made of a notebook, for the student
         self.text = ""  # a notebook's module part, as the student wrote it
 
@@ -276,7 +274,12 @@ class Sandbox:
             self.stop()
             detail = ready.stderr if isinstance(ready, Died) else repr(ready)
             raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}")
-        self.layers = protocol.field(ready.value, "layers", list, [], required=False)
+        asked = sorted(layer.split()[0] for layer in self.isolation.layers
+                       if layer.split()[0] in ("landlock", "seccomp"))
+        reported = protocol.field(ready.value, "layers", list, [], required=False)
+        if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
+            self.stop()  # before any student code: the worker is not what it should be
+            raise NotReady(f"the worker applied {reported}, not the layers asked for ({asked})")
         loaded = self._exchange({"load": True}, self.limits.load_seconds)
         if not isinstance(loaded, Returned):
             return loaded
@@ -297,7 +300,6 @@ class Sandbox:
         if self.out_of_time:
             return NotRun("out of time", self.used, self.wall)
         if self.process is None or self.process.popen.poll() is not None:
-            self.restarts += self.process is not None
             loaded = self.start()
             if not isinstance(loaded, Loaded):
                 return loaded

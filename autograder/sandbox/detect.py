@@ -48,10 +48,6 @@ class Isolation:
     def seccomp(self) -> bool:
         return "seccomp" in self.layers
 
-    @property
-    def strong(self) -> bool:
-        return self.mode != "process"
-
 
 def detect(environ=os.environ) -> Isolation:
     """Choose the strongest isolation this machine allows (bubblewrap is checked by running it)."""
@@ -93,10 +89,10 @@ def detect(environ=os.environ) -> Isolation:
     else:
         missing.append("cgroup v2 (none delegated here: memory and processes are limited "
                        "through the worker's single process instead)")
-    return Isolation(mode, own_uid, tuple(layers), tuple(missing), _note(mode, own_uid, missing))
+    return Isolation(mode, own_uid, tuple(layers), tuple(missing), _note(mode, own_uid, missing, bool(abi)))
 
 
-def _note(mode: str, own_uid: bool, missing: list) -> str:
+def _note(mode: str, own_uid: bool, missing: list, has_landlock: bool) -> str:
     who = "under a uid of its own" if own_uid else "under the grader's uid"
     if mode == "bubblewrap":
         text = (f"Student code ran under bubblewrap {who}: no network, no view of the grader's "
@@ -106,10 +102,11 @@ def _note(mode: str, own_uid: bool, missing: list) -> str:
                 f"here): it could read only the Python installation and its own files, write "
                 f"only its scratch folder, reach no network and start no process.")
     else:
+        why = ("KMEANS_SANDBOX=process was asked for" if has_landlock else
+               "this kernel has no Landlock and bubblewrap could not run")
         text = (f"WARNING: student code ran in a separate process {who} with seccomp and "
-                f"resource limits only: this kernel has no Landlock and bubblewrap could not "
-                f"run, so it could read this machine's files. Do not grade untrusted "
-                f"submissions like this.")
+                f"resource limits only ({why}), so it could read this machine's files. Do not "
+                f"grade untrusted submissions like this.")
     lost = [m for m in missing if not m.startswith("cgroup")]
     return text + (f" Missing here: {'; '.join(lost)}." if lost and mode != "bubblewrap" else "")
 

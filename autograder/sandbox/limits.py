@@ -15,7 +15,7 @@ import itertools
 import os
 import resource
 import signal
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 # As root, each worker runs as its own uid from this range: it owns no file of the grader and
 # shares no uid (so no files, no signals, no process count) with another submission's worker.
@@ -56,9 +56,6 @@ class Limits:
         if own_uid:  # counts every process of the uid: only meaningful for a uid of its own
             limits["RLIMIT_NPROC"] = self.threads
         return limits
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def next_uid() -> int:
