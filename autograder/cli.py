@@ -79,8 +79,7 @@ def _missing(path) -> str | None:
 
 def _grade(args) -> int:
     from .batch import stop_with_batch
-    from .grading import GraderFault, SetupFault, grade, print_fault, summary_table
-    from .results import grader_error
+    from .grading import grade_and_write
 
     if problem := _missing(args.path):
         return _fail(f"{problem}; no results were written")
@@ -88,32 +87,16 @@ def _grade(args) -> int:
         paths.require(needed)  # a broken installation: one line (main), before any work
     try:
         stop_with_batch()
-        results = grade(args.path, artifacts=args.artifacts,
-                        hidden_visibility=args.hidden_visibility)
     except KeyboardInterrupt:
         return _fail("interrupted: no results were written", 130)
-    except GraderFault as fault:
-        if isinstance(fault, SetupFault):  # a setting to fix: no traceback
-            print(f"error: {fault}", file=sys.stderr)
-        else:
-            print_fault(fault)
-        if not args.results_on_fault:
-            return _fail("the grader itself failed (details above); no results were written")
-        try:
-            grader_error().write(args.out)
-        except OSError as error:
-            return _fail(f"the grader itself failed (details above), and {args.out} could not "
-                         f"be written: {error.strerror}")
-        return _fail(f"the grader itself failed (details above); {args.out} says so and "
-                     f"scores 0")
-    try:
-        results.write(args.out)
-    except OSError as error:
-        return _fail(f"cannot write {args.out}: {error.strerror}")
-    print(summary_table(results))
-    print(results["output"])
-    print(f"wrote {args.out}")
-    return 0
+    done = grade_and_write(args.path, args.out, artifacts=args.artifacts,
+                           hidden_visibility=args.hidden_visibility,
+                           results_on_fault=args.results_on_fault)
+    for line in done.stdout:
+        print(line)
+    for line in done.stderr:
+        print(line, file=sys.stderr)
+    return done.status
 
 
 def _check(args) -> int:

@@ -140,3 +140,45 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
         done = run(*args)
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr == f"error: {blocker} is a file, not a folder for the output\n", args
+
+
+def test_check_of_a_file_that_does_not_load_lists_the_public_checks_only(tmp_path):
+    broken = tmp_path / "kmeans.py"
+    broken.write_text("def find_closest_centroids(X, centroids:\n")
+    done = run("check", str(broken))
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.count("FAIL  ") == 11 and "could not be loaded" in done.stdout
+    assert "exact ties go to the lowest index" not in done.stdout  # a hidden test's name
+
+
+def test_grade_and_write_prints_nothing_and_returns_what_to_print(tmp_path, capsys, monkeypatch):
+    """The `grade` command without its terminal: a file that does not load gets every check
+    as collected (name, points, visibility), each 0; a setting to fix is one line."""
+    from autograder.grading import collect_checks, grade_and_write
+
+    broken = tmp_path / "kmeans.py"
+    broken.write_text("def find_closest_centroids(X, centroids:\n")
+    out = tmp_path / "results.json"
+    done = grade_and_write(broken, out, hidden_visibility="hidden")
+    assert tuple(capsys.readouterr()) == ("", "")
+    assert done.status == 0 and done.stderr == [] and done.stdout[-1] == f"wrote {out}"
+    written = json.loads(out.read_text())
+    assert written["extra_data"]["status"] == "unreadable" and written["score"] == 0
+    assert [(t["name"], t["max_score"], t["visibility"]) for t in written["tests"]] == [
+        (c.name, c.max_score, c.visibility) for c in collect_checks(hidden_visibility="hidden")]
+    assert {t["visibility"] for t in written["tests"]} == {"visible", "hidden"}
+
+    monkeypatch.setenv("KMEANS_SANDBOX", "nonsense")
+    nothing = tmp_path / "nothing.json"
+    failed = grade_and_write(broken, nothing)
+    assert failed.status == 2 and failed.results is None and not nothing.exists()
+    assert failed.stderr[0].startswith("error: KMEANS_SANDBOX='nonsense' is not a mode")
+    assert failed.stderr[1:] == ["error: the grader itself failed (details above); no results "
+                                 "were written"]
+    assert "Traceback" not in "\n".join(failed.stderr)
+    recorded = grade_and_write(broken, nothing, results_on_fault=True)
+    assert recorded.status == 2 and recorded.results["extra_data"]["status"] == "grader error"
+    assert json.loads(nothing.read_text()) == recorded.results.gradescope()
+    assert recorded.stderr[-1] == f"error: the grader itself failed (details above); {nothing} " \
+                                  f"says so and scores 0"
+    assert tuple(capsys.readouterr()) == ("", "")

@@ -166,12 +166,13 @@ def test_a_check_without_a_function_marker_is_a_grader_fault():
 def test_a_grader_fault_still_writes_valid_results_when_asked(tmp_path, monkeypatch, capsys):
     """For Gradescope (run_autograder): score 0, status "grader error", a message for the
     student; the details go to the log, and the exit status still says the grader failed."""
-    from autograder import cli, grading
+    from autograder import cli
+    from autograder.grading import GraderFault, orchestration
 
     def broken(*args, **kwargs):
-        raise grading.GraderFault("the suites could not be collected")
+        raise GraderFault("the suites could not be collected")
 
-    monkeypatch.setattr(grading, "grade", broken)
+    monkeypatch.setattr(orchestration, "grade", broken)
     out = tmp_path / "results.json"
     assert cli.main(["grade", str(paths.SOLUTION), "--out", str(out)]) == 2
     assert not out.exists()  # without the option, as before: a batch grades it again

@@ -1,0 +1,172 @@
+"""Grade one submission: stage it, start its sandbox, run the checks, build its Results.
+
+:func:`grade` returns the ``results.Results`` of one submission (which ``Results.write`` makes
+results.json); :func:`grade_and_write` is the whole `grade` command without its terminal: it
+grades, writes results.json (or, when asked, the grader-error results if the grader failed) and
+returns what happened as a :class:`Graded` for its caller to print. A submission that cannot be
+staged or loaded is graded too: every check it would have had scores 0, with the reason.
+"""
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths, sandbox, spec
+from ..results import VISIBILITIES, CheckResult, Results, Status, grader_error, read_submitter
+from ..sandbox import Isolation, Limits
+from ..submission import SubmissionError, stage
+from .faults import GraderFault, SetupFault
+from .output import fault_details, printed_excerpt, save_artifacts, save_text, summary_table
+from .plugin import collect_checks, run_suites
+from .student import StudentModule, load
+
+FUNCTIONS = spec.NAMES
+
+
+def detect_isolation() -> Isolation:
+    """The isolation this machine allows (KMEANS_SANDBOX forces one); GraderFault if the one
+    asked for cannot run."""
+    try:
+        return sandbox.detect()
+    except sandbox.SandboxUnavailable as error:
+        raise SetupFault(str(error)) from None
+
+
+def hidden_paths() -> list[Path]:
+    """What student code must never see even inside the Python installation: this package whole
+    (a wheel installs the reference, the suites and the hidden images inside it), the project
+    it was installed from, and every folder of hidden material."""
+    return [paths.PACKAGE, paths.ROOT, *paths.hidden_roots()]
+
+
+def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
+          limits: Limits = Limits(), artifacts=None,
+          hidden_visibility: str = "visible") -> Results:
+    """Grade the submission at ``path``; return its Results (which read like results.json).
+
+    A submission that cannot be staged or loaded gets a valid result with score 0 and an
+    explanation. A fault of the grader raises GraderFault. With ``artifacts`` (a folder), the
+    student's capstone outputs are saved there as ``capstone.npz`` for the feedback page. The
+    hidden suites' checks get Gradescope visibility ``hidden_visibility`` ("visible", "hidden",
+    "after_due_date" or "after_published"; a check's own visibility marker wins).
+    """
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not "
+                         f"{hidden_visibility!r}")
+    started = time.monotonic()
+    isolation = isolation or detect_isolation()
+    with tempfile.TemporaryDirectory(prefix="kmeans-grade-") as scratch:
+        try:
+            staged = stage(path, Path(scratch) / "submission")
+        except SubmissionError as error:
+            return _unloadable(str(error), isolation, include_hidden, hidden_visibility,
+                               started=started)
+        module = sandbox.Module(staged.read_bytes())
+        if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
+            module = sandbox.Module(module.source, staged.name,
+                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS)
+    with sandbox.Sandbox(module, isolation, limits, hidden_paths()) as box:
+        loading = load(box)
+        if loading.problem is None:
+            student = StudentModule(box, loading.functions)
+            collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
+    if loading.problem is not None:
+        return _unloadable(loading.problem, isolation, include_hidden, hidden_visibility,
+                           loading.printed, started)
+    if collector.faults:
+        raise GraderFault("\n\n".join(collector.faults))
+    if artifacts is not None:
+        save_artifacts(collector.artifacts, artifacts)
+        if loading.text:  # a notebook's module part, for comparing submissions
+            save_text(loading.text, Path(artifacts) / "source.py")
+    results = _results(collector.results(), isolation, box, loading.functions, started=started)
+    if loading.notes:
+        results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
+                           "graded:\n" + "\n".join(loading.notes))
+    results.output += printed_excerpt(student.printed)
+    return results
+
+
+def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbox | None = None,
+             functions=None, status: Status = Status.GRADED,
+             started: float | None = None) -> Results:
+    missing = sorted(f for f in FUNCTIONS if functions is not None and f not in functions)
+    lines = [isolation.note]
+    if missing:
+        lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
+    if box and box.timed_out:
+        status = Status.TIMED_OUT
+        lines.append("Some functions did not finish in time: " + ", ".join(sorted(box.timed_out)))
+    if box and box.out_of_time:
+        status = Status.TIMED_OUT
+        lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
+                     f"time: the checks after that were not run and score 0.")
+    return Results(tests, status, "\n".join(lines), isolation.mode,
+                   None if started is None else time.monotonic() - started, read_submitter(),
+                   {"layers": list(isolation.layers), "missing_layers": list(isolation.missing)})
+
+
+def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
+                hidden_visibility: str = "visible", output: str = "",
+                started: float | None = None) -> Results:
+    """Results for a submission that could not be loaded: every check it would have had, as
+    collected (nothing runs), scores 0, explained."""
+    tests = collect_checks(include_hidden, hidden_visibility)
+    for test in tests:
+        test.score = 0.0
+        test.output = f"Not graded: {message}"
+    results = _results(tests, isolation, status=Status.UNREADABLE, started=started)
+    results.output = f"{message}\n{isolation.note}" + (
+        f"\nWhat kmeans.py printed while loading:\n{output}" if output else "")
+    return results
+
+
+@dataclass
+class Graded:
+    """What :func:`grade_and_write` did, for its caller to print (it prints nothing itself)."""
+
+    results: Results | None  # what was written to ``out``; None when nothing was
+    status: int  # the exit status: 0 written, 2 the grader failed or out cannot be written,
+    # 130 interrupted
+    stdout: list[str] = field(default_factory=list)  # lines for standard output
+    stderr: list[str] = field(default_factory=list)  # lines for standard error: a fault's
+    # details, then one line saying what was (not) written
+
+
+def grade_and_write(path, out, *, include_hidden: bool = True,
+                    hidden_visibility: str = "visible", artifacts=None,
+                    results_on_fault: bool = False) -> Graded:
+    """Grade the submission at ``path`` and write its results.json to ``out``.
+
+    A fault of the grader writes nothing, unless ``results_on_fault``: then ``out`` gets
+    results that score 0 and say the grader failed (for Gradescope), and the status still says
+    the grader failed. A setting to fix (SetupFault) is one line; any other fault of the grader
+    comes with its traceback. Interrupted (KeyboardInterrupt while grading), nothing is written.
+    """
+    try:
+        results = grade(path, include_hidden, artifacts=artifacts,
+                        hidden_visibility=hidden_visibility)
+    except KeyboardInterrupt:
+        return Graded(None, 130, stderr=["error: interrupted: no results were written"])
+    except GraderFault as fault:
+        return _grader_failed(fault, out, results_on_fault)
+    try:
+        results.write(out)
+    except OSError as error:
+        return Graded(None, 2, stderr=[f"error: cannot write {out}: {error.strerror}"])
+    return Graded(results, 0, [summary_table(results), results["output"], f"wrote {out}"])
+
+
+def _grader_failed(fault: GraderFault, out, results_on_fault: bool) -> Graded:
+    details = f"error: {fault}" if isinstance(fault, SetupFault) else fault_details(fault)
+    failed = "error: the grader itself failed (details above)"
+    if not results_on_fault:
+        return Graded(None, 2, stderr=[details, f"{failed}; no results were written"])
+    results = grader_error()
+    try:
+        results.write(out)
+    except OSError as error:
+        return Graded(None, 2, stderr=[details, f"{failed}, and {out} could not be written: "
+                                                f"{error.strerror}"])
+    return Graded(results, 2, stderr=[details, f"{failed}; {out} says so and scores 0"])

@@ -1,0 +1,180 @@
+"""The pytest plugin that runs the checks: what each check is worth, and how each one went.
+
+Points, names and visibility come from the checks themselves: ``@pytest.mark.function(name)``
+the function it grades (one of ``spec.NAMES``), the first line of its docstring its name
+(starting with that function), ``@pytest.mark.points(n)`` its points,
+``@pytest.mark.visibility(v)`` its Gradescope visibility (default "visible" for the public
+tests, ``hidden_visibility`` for the hidden suites). A check may record a partial ``fraction``
+of its points with ``record_property``. A check that fails through ``pytest.fail`` is the
+student's; any other error in it is the grader's, and its details go to the instructor.
+"""
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from .. import paths, spec
+from ..results import VISIBILITIES, CheckResult, Results
+from .faults import GraderFault
+from .student import StudentModule
+
+SUITES = paths.SUITES
+PUBLIC_TESTS = paths.PUBLIC_TESTS
+OUTPUT_LIMIT = 4000  # characters of one test's output
+PASSED = "Passed."  # the output of a passed test that recorded no message of its own
+GRADER_BROKE = ("The grader could not run this check because of an error in the grader itself, "
+                "not in your code. Your instructor can see the details.")
+
+
+class Collector:
+    """A pytest plugin: hands the tests the student's module and records every outcome."""
+
+    def __init__(self, student, hidden_visibility: str = "visible"):
+        self.student = student
+        self.hidden_visibility = hidden_visibility
+        self.tests = {}  # nodeid -> result dict, in run order
+        self.faults = []  # grader errors (tracebacks), never shown to students
+        self.artifacts = {}  # name -> array the student's code produced, for feedback pages
+        self.collection_fault = None  # a check that is not properly marked: nothing runs
+
+    def pytest_configure(self, config):
+        config.kmeans_student = self.student
+        config.kmeans_artifacts = self.artifacts
+
+    def pytest_collection_modifyitems(self, items):
+        try:
+            for item in items:
+                self.tests[item.nodeid] = describe_check(item, self.hidden_visibility)
+        except GraderFault as fault:
+            self.collection_fault = fault
+            items[:] = []
+
+    def results(self) -> list[CheckResult]:
+        return [CheckResult(**test) for test in self.tests.values()]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Tell the student's module whether a public check runs (its inputs are no secret)."""
+        test = self.tests.get(item.nodeid)
+        if isinstance(self.student, StudentModule) and test is not None:
+            self.student.public_call = bool(test.get("public"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """Mark failures raised by a check (pytest.fail), as opposed to errors of the grader."""
+        outcome = yield
+        report = outcome.get_result()
+        report.from_check = call.excinfo is not None and call.excinfo.errisinstance(
+            pytest.fail.Exception)
+
+    def pytest_runtest_logreport(self, report):
+        test = self.tests.get(report.nodeid)
+        if test is None or (report.when != "call" and report.passed):
+            return
+        properties = dict(report.user_properties)
+        if report.passed:
+            test["score"] = test["max_score"]
+            test["output"] = properties.get("message", PASSED)
+        elif report.failed:
+            failed_check = getattr(report, "from_check", False)
+            fraction = float(properties.get("fraction", 0.0))
+            test["score"] = round(test["max_score"] * fraction, 4)
+            if failed_check:
+                test["output"] = _message(report)
+            else:
+                self.faults.append(f"{report.nodeid}: {report.longreprtext}")
+                test["output"] = GRADER_BROKE
+        elif report.skipped:
+            test["output"] = "Skipped."
+
+
+def describe_check(item, hidden_visibility: str = "visible") -> dict:
+    """A collected check's entry: its name, function, points and visibility, from its markers.
+
+    A check without a function marker, naming a function the spec does not grade, or whose name
+    does not start with that function is a fault of the grader, found before anything runs.
+    """
+    doc = (item.function.__doc__ or "").strip().splitlines()
+    marker = item.get_closest_marker("function")
+    function = marker.args[0] if marker and marker.args else None
+    if function not in spec.NAMES:
+        raise GraderFault(f"{item.nodeid}: @pytest.mark.function names {function!r}, which is "
+                          f"not one of the graded functions {spec.NAMES}")
+    name = doc[0] if doc else item.name
+    if not name.startswith(f"{function}: "):
+        raise GraderFault(f"{item.nodeid}: its name {name!r} must start with '{function}: '")
+    if hasattr(item, "callspec"):
+        name = f"{name} [{item.callspec.id}]"
+    points = item.get_closest_marker("points")
+    public = Path(str(item.fspath)) == PUBLIC_TESTS
+    visibility = item.get_closest_marker("visibility")
+    visibility = (visibility.args[0] if visibility else
+                  "visible" if public else hidden_visibility)
+    if visibility not in VISIBILITIES:
+        raise GraderFault(f"{item.nodeid}: visibility {visibility!r} is not one of {VISIBILITIES}")
+    return {"name": name, "function": function,
+            "max_score": float(points.args[0]) if points else 0.0, "score": 0.0, "output": "",
+            "visibility": visibility, "public": public}
+
+
+def _message(report) -> str:
+    text = report.longreprtext.strip()
+    if text.startswith("Failed: "):
+        text = text[len("Failed: "):]
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + " [... cut]"
+
+
+@contextlib.contextmanager
+def _no_autoload():
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
+def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
+               hidden_visibility: str = "visible") -> Collector:
+    """Run the public tests (and the hidden suites) against ``student``; return the collector.
+
+    With ``collect_only`` nothing runs (``student`` may be None): the collector lists the tests
+    with their points.
+    """
+    collector = Collector(student, hidden_visibility)
+    targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
+    targets += ["--collect-only"] if collect_only else []
+    # No plugin but ours (an installed one, hypothesis's say, would cost seconds or change what
+    # runs) and no assertion rewriting (the checks fail with their own messages).
+    args = [*targets, "-q", "-p", "no:cacheprovider", "--rootdir", str(paths.ROOT), "-o",
+            "addopts=", "-o", "testpaths=", "--import-mode=importlib", "--assert=plain",
+            "-W", "ignore", "--no-header", "--tb=short"]
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_autoload():
+        code = pytest.main(args, plugins=[collector])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if collector.collection_fault:
+        raise collector.collection_fault
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GraderFault(f"pytest could not run the suites (exit {code}):\n{sink.getvalue()}")
+    return collector
+
+
+def collect_checks(include_hidden: bool = True,
+                   hidden_visibility: str = "visible") -> list[CheckResult]:
+    """Every check with its function, points and visibility, in results.json's order, without
+    running any."""
+    collector = run_suites(None, include_hidden, True, hidden_visibility)
+    return Results(collector.results()).tests
+
+
+def check_names(include_hidden: bool = True) -> list[str]:
+    """The name of every check, in results.json's order, found without running any."""
+    return [test.name for test in collect_checks(include_hidden)]

@@ -1,0 +1,131 @@
+"""The student's module as the checks see it, and whose fault each sandbox outcome is.
+
+The checks run in the trusted process; the student's functions only behind the sandboxed worker.
+:class:`StudentModule` turns a call into the worker's outcome, and :func:`student_error` that
+outcome, when it is not a return, into the exception the check sees: the built-in exception the
+function raised, a :class:`StudentFault`, or, when the fault is the grader's, a
+:class:`GraderError` or :class:`GraderFault`. :func:`load` starts the worker and says whether
+the submission loaded. Every sentence a student reads is worded by ``assignment/checks.py``.
+"""
+
+import sys
+from dataclasses import dataclass
+
+from .. import paths, sandbox
+from ..sandbox import Limits
+from .faults import GraderError, GraderFault, StudentFault
+
+BUILTIN_ERRORS = {cls.__name__: cls for cls in (
+    ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, NotImplementedError,
+    AttributeError, NameError, UnboundLocalError, RuntimeError, RecursionError, AssertionError,
+    FloatingPointError, OverflowError, MemoryError, ArithmeticError, LookupError)}
+
+HIDDEN_MESSAGE = 160  # characters of an exception's message shown from a hidden check
+
+
+def _checks():
+    """The feedback template, assignment/checks.py: it words every sentence a student reads."""
+    if str(paths.ASSIGNMENT) not in sys.path:
+        sys.path.insert(0, str(paths.ASSIGNMENT))
+    import checks
+
+    return checks
+
+
+class StudentModule:
+    """The student's kmeans.py as the tests see it: attribute access calls into the sandbox.
+
+    ``getattr(module, name)`` is None for a function the file does not define, so the checks
+    report it as missing and grade the others. A call returns the value, or raises what the
+    function raised (as the built-in exception, so ``pytest.raises(ValueError)`` works) or a
+    StudentFault; each carries ``student_message``. ``last_reply`` is the last Returned.
+    """
+
+    def __init__(self, box: sandbox.Sandbox, functions, time_limits=None):
+        self._box, self._functions = box, set(functions)
+        self.last_reply = None
+        self.printed = {}  # function name -> what its first call that printed printed
+        # Whether the check now running is a public one (set by the Collector). What a call
+        # prints, or says in an exception, can carry its inputs: only a public check's calls
+        # show their output, and a hidden check's exception messages are kept short.
+        self.public_call = True
+        self.time_limits = dict(time_limits or {})
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name not in self._functions:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            return None
+
+        def function(*args, **kwargs):
+            try:
+                outcome = self._box.call(name, args, kwargs, self.time_limits.get(name))
+            except sandbox.NotReady as error:
+                raise GraderError(f"calling {name}: {error}") from None
+            if getattr(outcome, "printed", "") and name not in self.printed and self.public_call:
+                self.printed[name] = outcome.printed
+            if isinstance(outcome, sandbox.Raised) and not self.public_call:
+                outcome.message = outcome.message[:HIDDEN_MESSAGE]
+            if isinstance(outcome, sandbox.Returned):
+                self.last_reply = outcome
+                return outcome.value
+            raise student_error(outcome, self._box.limits)
+
+        function.__name__ = name
+        return function
+
+
+def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
+    """The exception a check sees for an outcome that is not a return: whose fault, and how
+    the student is told."""
+    checks = _checks()
+    if isinstance(outcome, sandbox.Raised):
+        message = checks.raised_message(outcome.type, outcome.message, outcome.line,
+                                        outcome.errno, limits.file_bytes >> 20, outcome.where)
+        for base in [outcome.type, *outcome.bases]:
+            if base in BUILTIN_ERRORS and outcome.type != "SystemExit":
+                error = BUILTIN_ERRORS[base](outcome.message)
+                error.student_message = message
+                return error
+        return StudentFault(message)
+    if isinstance(outcome, sandbox.TimedOut):
+        return StudentFault(checks.sandbox_message("timed out", doing, seconds=outcome.seconds,
+                                                   clock=outcome.clock))
+    if isinstance(outcome, sandbox.NotRun):
+        return StudentFault(checks.sandbox_message(outcome.reason, used=outcome.used,
+                                                   wall=outcome.wall,
+                                                   budget=limits.total_seconds))
+    if isinstance(outcome, sandbox.Malformed):
+        return StudentFault(checks.sandbox_message("malformed", doing, problem=outcome.problem))
+    if isinstance(outcome, sandbox.Died):
+        return StudentFault(checks.sandbox_message("died", doing, signal=outcome.signal,
+                                                   status=outcome.status, why=outcome.why))
+    raise GraderFault(f"the sandbox gave an unknown outcome: {outcome!r}")
+
+
+@dataclass(frozen=True)
+class Loading:
+    """How the submission's loading went, as grading keeps it."""
+
+    functions: tuple | None  # the functions it defines; None when it could not be loaded
+    problem: str | None = None  # why it could not be loaded, worded for the student
+    printed: str = ""  # what it printed while loading
+    notes: tuple = ()  # from a notebook: the statements taken for analysis and not graded
+    text: str = ""  # a notebook's module part, as the student wrote it
+
+
+def load(box: sandbox.Sandbox) -> Loading:
+    """Start the submission's worker; a worker that cannot start is the grader's fault."""
+    try:
+        outcome = box.start()
+    except sandbox.NotReady as error:
+        raise GraderFault(str(error)) from None
+    if isinstance(outcome, sandbox.Loaded):
+        return Loading(tuple(outcome.functions), printed=outcome.printed,
+                       notes=tuple(outcome.notes), text=outcome.text)
+    if isinstance(outcome, sandbox.Raised):
+        message = _checks().load_message(outcome.type, outcome.message, outcome.line,
+                                         outcome.where, box.module.notebook)
+        return Loading(None, message, outcome.printed)
+    name = box.module.notebook or "kmeans.py"
+    return Loading(None, f"{name} {student_error(outcome, box.limits, ' while loading')}")
