@@ -124,14 +124,18 @@ def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
 
 @dataclass
 class Graded:
-    """What :func:`grade_and_write` did, for its caller to print (it prints nothing itself)."""
+    """What :func:`grade_and_write` did, for its caller to print (it prints nothing itself).
 
-    results: Results | None  # what was written to ``out``; None when nothing was
-    status: int  # the exit status: 0 written, 2 the grader failed or out cannot be written,
-    # 130 interrupted
-    stdout: list[str] = field(default_factory=list)  # lines for standard output
-    stderr: list[str] = field(default_factory=list)  # lines for standard error: a fault's
-    # details, then one line saying what was (not) written
+    ``results`` is what was written to ``out`` (None when nothing was); ``status`` the exit
+    status (0 written, 2 the grader failed or ``out`` cannot be written, 130 interrupted);
+    ``stdout`` the lines for standard output; ``stderr`` those for standard error: a fault's
+    details, then one line saying what was written or not.
+    """
+
+    results: Results | None
+    status: int
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
 
 
 def grade_and_write(path, out, *, include_hidden: bool = True,
