@@ -68,12 +68,11 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
                                     paths.require(paths.STUB).read_bytes(), FUNCTIONS)
     with sandbox.Sandbox(module, isolation, limits, hidden_paths()) as box:
         loading = load(box)
-        if loading.problem is None:
-            student = StudentModule(box, loading.functions)
-            collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
-    if loading.problem is not None:
-        return _unloadable(loading.problem, isolation, include_hidden, hidden_visibility,
-                           loading.printed, started)
+        if loading.problem is not None:
+            return _unloadable(loading.problem, isolation, include_hidden, hidden_visibility,
+                               loading.printed, started)
+        student = StudentModule(box, loading.functions)
+        collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
     if collector.faults:
         raise GraderFault("\n\n".join(collector.faults))
     if artifacts is not None:
