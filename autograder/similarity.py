@@ -29,7 +29,7 @@ from . import paths
 
 NOISE = 12  # shortest shared run counted (tokens of the students' own code)
 GUARANTEE = 16  # every shared run at least this long is found
-BOILERPLATE_RUN = 4  # a run of this many tokens found in the stub is given code
+BOILERPLATE_RUN = 8  # a run of this many tokens found in the stub (as written) is given code
 MAX_SOURCE_CHARS = 200_000  # longer submissions are compared on their start only
 SHOWN_PAIRS = 100  # rows in the ranked table
 SIDE_BY_SIDE = 10  # pairs shown in full
@@ -47,6 +47,8 @@ class Pair:
     tokens: int  # shared tokens of a's own code
     slices_a: np.ndarray  # 2 x n: starts and ends of shared regions in a's code (characters)
     slices_b: np.ndarray
+    given_a: np.ndarray | None = None  # 2 x n: the given code (the stub's) in a's code
+    given_b: np.ndarray | None = None
 
 
 def _tokens(code: str) -> list[tuple[str, str, int, int]]:
@@ -88,6 +90,19 @@ def _tokens(code: str) -> list[tuple[str, str, int, int]]:
     return out
 
 
+def _runs(spans: list, code: str) -> np.ndarray:
+    """Token ``spans`` (start, end), in order, joined into 2 x n character ranges of ``code``:
+    two tokens join when only whitespace lies between them."""
+    starts, ends = [], []
+    for start, end in spans:
+        if starts and start >= ends[-1] and not code[ends[-1]:start].strip():
+            ends[-1] = end
+        else:
+            starts.append(start)
+            ends.append(end)
+    return np.array([starts, ends], dtype=int).reshape(2, -1)
+
+
 def _given(tokens: list, stub_runs: set) -> np.ndarray:
     """Which of ``tokens`` are the stub's: inside a run of BOILERPLATE_RUN tokens (as written)
     that also occurs in the stub, wherever it sits in the submission."""
@@ -116,7 +131,10 @@ class _Own:
 
         self.code = code[:MAX_SOURCE_CHARS]
         tokens = _tokens(self.code)
-        own = [t for t, given in zip(tokens, _given(tokens, stub_runs)) if not given]
+        given = _given(tokens, stub_runs)
+        own = [t for t, is_given in zip(tokens, given) if not is_given]
+        self.given = _runs([(start, end) for (_, _, start, end), is_given in zip(tokens, given)
+                            if is_given], self.code)
         self.spans = np.array([(start, end) for _, _, start, end in own], dtype=int).reshape(-1, 2)
         ids = np.array([_token_id(kind, text) for kind, text, _, _ in own], dtype=np.int64)
         self.hashes, self.hash_idx, self.coverage = set(), {}, 0
@@ -151,17 +169,9 @@ class _Own:
         """Shared token ranges (copydetect's slices, in own tokens) as 2 x n character
         ranges of the submission: each starts at a token's first character and ends at a
         token's last, split where given code or a comment lies between two shared tokens."""
-        starts, ends = [], []
-        for first, last in zip(*np.asarray(slices, dtype=int).reshape(2, -1).tolist()):
-            last = min(last, len(self.spans))
-            for i in range(first, last):
-                start, end = self.spans[i]
-                if starts and i > first and not self.code[ends[-1]:start].strip():
-                    ends[-1] = end
-                else:
-                    starts.append(start)
-                    ends.append(end)
-        return np.array([starts, ends], dtype=int).reshape(2, -1)
+        return _runs([tuple(self.spans[i]) for first, last in
+                      zip(*np.asarray(slices, dtype=int).reshape(2, -1).tolist())
+                      for i in range(first, min(last, len(self.spans)))], self.code)
 
 
 def compare(sources: dict[str, str], stub: str | None = None,
@@ -190,22 +200,25 @@ def compare(sources: dict[str, str], stub: str | None = None,
         if tokens == 0:
             continue
         pairs.append(Pair(a, b, (share_a + share_b) / 2, share_a, share_b, int(tokens),
-                          own[a].regions(slices_a), own[b].regions(slices_b)))
+                          own[a].regions(slices_a), own[b].regions(slices_b),
+                          own[a].given, own[b].given))
     return sorted(pairs, key=lambda p: (-p.share, -p.tokens, p.a, p.b))
 
 
-def _marked(code: str, slices: np.ndarray) -> str:
-    """``code`` escaped for HTML, its shared regions in <mark>."""
+def _marked(code: str, slices: np.ndarray, given: np.ndarray | None = None) -> str:
+    """``code`` escaped for HTML, its shared regions in <mark>, the given code greyed."""
     code = code[:MAX_SOURCE_CHARS]
+    regions = [(start, end, "mark") for start, end in zip(*np.asarray(slices).reshape(2, -1).tolist())]
+    if given is not None:
+        regions += [(start, end, 'span class="given"') for start, end in zip(*given.tolist())]
     parts, at = [], 0
-    if slices.size:
-        for start, end in sorted(zip(slices[0].tolist(), slices[1].tolist())):
-            start, end = max(int(start), at), min(int(end), len(code))
-            if start >= end:
-                continue
-            parts.append(html.escape(code[at:start]))
-            parts.append("<mark>" + html.escape(code[start:end]) + "</mark>")
-            at = end
+    for start, end, tag in sorted(regions):
+        start, end = max(int(start), at), min(int(end), len(code))
+        if start >= end:
+            continue
+        parts.append(html.escape(code[at:start]))
+        parts.append(f"<{tag}>" + html.escape(code[start:end]) + f"</{tag.split()[0]}>")
+        at = end
     parts.append(html.escape(code[at:]))
     return "".join(parts)
 
@@ -216,8 +229,8 @@ table { border-collapse: collapse; } td, th { padding: .25rem .7rem; text-align:
 tr + tr td { border-top: 1px solid #ddd; } .num { text-align: right; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
 pre { background: #f7f7f7; padding: .6rem; overflow-x: auto; font-size: .8rem;
-      white-space: pre-wrap; word-break: break-all; }
-mark { background: #ffd966; }
+      white-space: pre-wrap; overflow-wrap: anywhere; }
+mark { background: #ffd966; } .given { color: #999; }
 .note { color: #555; }
 """
 
@@ -227,7 +240,7 @@ def render(pairs: list[Pair], sources: dict[str, str], names: dict[str, str] | N
 
     def who(key):
         name = names.get(key, "")
-        return html.escape(key) + (f" ({html.escape(name)})" if name else "")
+        return html.escape(key) + (f" ({html.escape(name)})" if name and name != key else "")
 
     shown = [p for p in pairs if p.share >= MIN_SHARE][:SHOWN_PAIRS]
     rows = "".join(
@@ -237,8 +250,8 @@ def render(pairs: list[Pair], sources: dict[str, str], names: dict[str, str] | N
         for i, p in enumerate(shown, 1))
     details = "".join(
         f'<h2 id="pair-{i}">{i}. {who(p.a)} and {who(p.b)}: {p.share:.0%}</h2>'
-        f'<div class="pair"><div><h3>{who(p.a)}</h3><pre>{_marked(sources[p.a], p.slices_a)}</pre>'
-        f'</div><div><h3>{who(p.b)}</h3><pre>{_marked(sources[p.b], p.slices_b)}</pre></div></div>'
+        f'<div class="pair"><div><h3>{who(p.a)}</h3><pre>{_marked(sources[p.a], p.slices_a, p.given_a)}</pre>'
+        f'</div><div><h3>{who(p.b)}</h3><pre>{_marked(sources[p.b], p.slices_b, p.given_b)}</pre></div></div>'
         for i, p in enumerate(shown[:SIDE_BY_SIDE], 1))
     table = ('<table><tr><th class="num">rank</th><th>submission</th><th>submission</th>'
              '<th class="num">shared (mean)</th><th class="num">of the first</th>'
@@ -252,9 +265,11 @@ def render(pairs: list[Pair], sources: dict[str, str], names: dict[str, str] | N
 <body>
 <h1>K-means assignment: code similarity</h1>
 <p class="note">{len(sources)} submissions compared; the {len(shown)} pairs sharing the most
-code beyond the stub's are listed. Shared code is found on normalised tokens: names, comments and layout do not count, so
-renamed variables still match. A high share is a reason to look, not proof of copying: short
-correct solutions resemble each other.</p>
+of their own code are listed. Only what the students wrote is compared: the given code (the
+stub's imports, signatures, docstrings, hints and <code>run_kmeans</code>, shown in grey) never
+counts, and a share is of the student's own code. Shared code is found on normalised tokens:
+names, comments and layout do not count, so renamed variables still match. A high share is a
+reason to look, not proof of copying: short correct solutions resemble each other.</p>
 {table}
 {details}
 </body></html>

@@ -128,6 +128,9 @@ def test_marks_cover_whole_tokens_and_never_the_stub(tmp_path):
                 assert not (start > 0 and word.match(code[start - 1]) and word.match(code[start]))
                 assert not (end < len(code) and word.match(code[end - 1]) and word.match(code[end]))
                 assert "NotImplementedError" not in marked and "Parameters" not in marked
+    page = similarity.render(pairs, class_)
+    assert re.search(r'<span class="given">[^<]*raise NotImplementedError', page)  # greyed
+    assert not re.search(r"<mark>[^<]*(NotImplementedError|Parameters)", page)
 
 
 def test_the_ranking_is_the_same_in_every_run(tmp_path):
