@@ -6,9 +6,11 @@ signatures, docstrings, ``raise NotImplementedError`` lines and the given ``run_
 aside, wherever it sits in the file, and comments and layout never count. The remaining tokens
 are normalised (a variable, function or class name becomes one placeholder, so renaming hides
 nothing; an attribute such as ``.argmin``, a keyword argument such as ``axis=``, a builtin, a
-keyword, an operator and a number stay as they are, and a string becomes one placeholder) and
-fingerprinted with copydetect (winnowed k-grams of those tokens). Each pair gets the share of
-each submission's own code found in the other; pairs are ranked by the mean of the two.
+keyword, an operator and a number stay as they are, and a string becomes one placeholder). Each
+run of ``NOISE`` tokens is hashed here (not with Python's ``hash``, which changes from one
+process to the next, so the report is the same on every run) and the hashes are winnowed and
+matched with copydetect. Each pair gets the share of each submission's own code found in the
+other; pairs are ranked by the mean of the two.
 
 The report is one self-contained HTML page: a ranked table, then the top pairs side by side
 with the shared regions marked; a mark always covers whole tokens. Everything taken from a
@@ -208,7 +210,8 @@ def compare(sources: dict[str, str], stub: str | None = None,
 def _marked(code: str, slices: np.ndarray, given: np.ndarray | None = None) -> str:
     """``code`` escaped for HTML, its shared regions in <mark>, the given code greyed."""
     code = code[:MAX_SOURCE_CHARS]
-    regions = [(start, end, "mark") for start, end in zip(*np.asarray(slices).reshape(2, -1).tolist())]
+    regions = [(start, end, "mark")
+               for start, end in zip(*np.asarray(slices).reshape(2, -1).tolist())]
     if given is not None:
         regions += [(start, end, 'span class="given"') for start, end in zip(*given.tolist())]
     parts, at = [], 0
@@ -250,8 +253,9 @@ def render(pairs: list[Pair], sources: dict[str, str], names: dict[str, str] | N
         for i, p in enumerate(shown, 1))
     details = "".join(
         f'<h2 id="pair-{i}">{i}. {who(p.a)} and {who(p.b)}: {p.share:.0%}</h2>'
-        f'<div class="pair"><div><h3>{who(p.a)}</h3><pre>{_marked(sources[p.a], p.slices_a, p.given_a)}</pre>'
-        f'</div><div><h3>{who(p.b)}</h3><pre>{_marked(sources[p.b], p.slices_b, p.given_b)}</pre></div></div>'
+        f'<div class="pair"><div><h3>{who(p.a)}</h3>'
+        f'<pre>{_marked(sources[p.a], p.slices_a, p.given_a)}</pre></div>'
+        f'<div><h3>{who(p.b)}</h3><pre>{_marked(sources[p.b], p.slices_b, p.given_b)}</pre></div></div>'
         for i, p in enumerate(shown[:SIDE_BY_SIDE], 1))
     table = ('<table><tr><th class="num">rank</th><th>submission</th><th>submission</th>'
              '<th class="num">shared (mean)</th><th class="num">of the first</th>'
