@@ -32,6 +32,7 @@ from . import paths
 NOISE = 12  # shortest shared run counted (tokens of the students' own code)
 GUARANTEE = 16  # every shared run at least this long is found
 BOILERPLATE_RUN = 8  # a run of this many tokens found in the stub (as written) is given code
+_SIGNATURE = 80  # tokens from a given function's def to its colon, at most
 MAX_SOURCE_CHARS = 200_000  # longer submissions are compared on their start only
 SHOWN_PAIRS = 100  # rows in the ranked table
 SIDE_BY_SIDE = 10  # pairs shown in full
@@ -105,15 +106,37 @@ def _runs(spans: list, code: str) -> np.ndarray:
     return np.array([starts, ends], dtype=int).reshape(2, -1)
 
 
-def _given(tokens: list, stub_runs: set) -> np.ndarray:
-    """Which of ``tokens`` are the stub's: inside a run of BOILERPLATE_RUN tokens (as written)
-    that also occurs in the stub, wherever it sits in the submission."""
-    given = np.zeros(len(tokens), dtype=bool)
-    texts = [text for _, text, _, _ in tokens]
-    for i in range(len(texts) - BOILERPLATE_RUN + 1):
-        if tuple(texts[i:i + BOILERPLATE_RUN]) in stub_runs:
-            given[i:i + BOILERPLATE_RUN] = True
-    return given
+class _Stub:
+    """What the stub gives: its runs of BOILERPLATE_RUN tokens (as written) and the names of
+    the functions it defines."""
+
+    def __init__(self, stub: str):
+        texts = [text for _, text, _, _ in _tokens(stub)]
+        self.runs = {tuple(texts[i:i + BOILERPLATE_RUN])
+                     for i in range(len(texts) - BOILERPLATE_RUN + 1)}
+        self.functions = {name for keyword, name in zip(texts, texts[1:]) if keyword == "def"}
+
+    def given(self, tokens: list) -> np.ndarray:
+        """Which of ``tokens`` are the stub's, wherever they sit in the submission: inside a run
+        that also occurs in the stub, or the signature (``def`` to ``:``) of a function the
+        stub defines, even with its parameters renamed."""
+        given = np.zeros(len(tokens), dtype=bool)
+        texts = [text for _, text, _, _ in tokens]
+        for i in range(len(texts) - BOILERPLATE_RUN + 1):
+            if tuple(texts[i:i + BOILERPLATE_RUN]) in self.runs:
+                given[i:i + BOILERPLATE_RUN] = True
+        for i in range(len(texts) - 1):
+            if texts[i] == "def" and texts[i + 1] in self.functions:
+                depth = 0
+                for end in range(i + 2, min(i + _SIGNATURE, len(texts))):
+                    if texts[end] in ("(", "[", "{"):
+                        depth += 1
+                    elif texts[end] in (")", "]", "}"):
+                        depth -= 1
+                    elif texts[end] == ":" and depth == 0:
+                        given[i:end + 1] = True
+                        break
+        return given
 
 
 def _token_id(kind: str, text: str) -> int:
@@ -128,12 +151,12 @@ class _Own:
     """The code a student wrote (the stub's set aside): its normalised tokens fingerprinted
     with copydetect's winnowing, and where each token sits in the submission."""
 
-    def __init__(self, code: str, stub_runs: set):
+    def __init__(self, code: str, stub: _Stub):
         from copydetect.utils import get_token_coverage, winnow
 
         self.code = code[:MAX_SOURCE_CHARS]
         tokens = _tokens(self.code)
-        given = _given(tokens, stub_runs)
+        given = stub.given(tokens)
         own = [t for t, is_given in zip(tokens, given) if not is_given]
         self.given = _runs([(start, end) for (_, _, start, end), is_given in zip(tokens, given)
                             if is_given], self.code)
@@ -187,10 +210,8 @@ def compare(sources: dict[str, str], stub: str | None = None,
     """
     if stub is None:
         stub = paths.STUB.read_text(encoding="utf-8") if paths.STUB.is_file() else ""
-    texts = [text for _, text, _, _ in _tokens(stub)]
-    stub_runs = {tuple(texts[i:i + BOILERPLATE_RUN])
-                 for i in range(len(texts) - BOILERPLATE_RUN + 1)}
-    own = {key: _Own(code, stub_runs) for key, code in sorted(sources.items())}
+    given = _Stub(stub)
+    own = {key: _Own(code, given) for key, code in sorted(sources.items())}
     rough = []
     for a, b in itertools.combinations(own, 2):
         common = len(own[a].hashes & own[b].hashes)

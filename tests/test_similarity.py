@@ -108,9 +108,24 @@ def test_independent_correct_solutions_do_not_read_as_copying(tmp_path):
     assert ranked({"stub": paths.STUB.read_text(), **in_place}) == ranked(in_place)
 
 
+def test_a_given_signature_with_renamed_parameters_is_still_given_code(tmp_path):
+    """A copy that renames the parameters of the stub's functions is still a whole copy: the
+    signatures are given code in both, not code of the copier's own."""
+    original = build(GOLDENS["ben"], tmp_path).read_text()
+    copy = paths.STUB.read_text() + "\n\n" + renamed((GOLDEN / GOLDENS["ben"]).read_text())
+    signature = "defcompute_centroid_means(X,labels,K):"
+    assert signature in "".join(copy.split())
+    pairs = similarity.compare({"original": original, "copy": copy})
+    assert len(pairs) == 1 and pairs[0].share_a > 0.99 and pairs[0].share_b > 0.99
+    pair = pairs[0]
+    given = pair.given_a if pair.a == "copy" else pair.given_b
+    assert any(signature in "".join(copy[s:e].split()) for s, e in zip(*given.tolist()))
+
+
 def test_marks_cover_whole_tokens_and_never_the_stub(tmp_path):
     """A highlight starts and ends on a token's edge (never inside a word) and never covers
-    the given code (the stub's signatures, docstrings or raise NotImplementedError lines)."""
+    the given code (the stub's signatures, even with renamed parameters as zed's, docstrings
+    or raise NotImplementedError lines)."""
     class_ = sources(tmp_path)
     class_["zed"] = paths.STUB.read_text() + "\n\n" + renamed((GOLDEN / GOLDENS["ben"]).read_text())
     class_.update({"in_" + g: filled_in(g) for g in INDEPENDENT})
@@ -128,6 +143,8 @@ def test_marks_cover_whole_tokens_and_never_the_stub(tmp_path):
                 assert not (start > 0 and word.match(code[start - 1]) and word.match(code[start]))
                 assert not (end < len(code) and word.match(code[end - 1]) and word.match(code[end]))
                 assert "NotImplementedError" not in marked and "Parameters" not in marked
+                assert not re.search(r"\bdef (find_closest_centroids|compute_centroid_means|"
+                                     r"kmeans_init_centroids|compress_image)\b", marked), marked
     page = similarity.render(pairs, class_)
     assert re.search(r'<span class="given">[^<]*raise NotImplementedError', page)  # greyed
     assert not re.search(r"<mark>[^<]*(NotImplementedError|Parameters)", page)
