@@ -2,8 +2,9 @@
 
 Only what the students wrote is compared. Each submission is read as Python tokens; the given
 code (every run of ``BOILERPLATE_RUN`` tokens that also appears in the stub: its imports,
-signatures, docstrings, ``raise NotImplementedError`` lines and the given ``run_kmeans``) is set
-aside, wherever it sits in the file, and comments and layout never count. The remaining tokens
+signatures, docstrings, ``raise NotImplementedError`` lines and the given ``run_kmeans``; and the
+signature of each function the stub defines, even with its parameters renamed) is set aside,
+wherever it sits in the file, and comments and layout never count. The remaining tokens
 are normalised (a variable, function or class name becomes one placeholder, so renaming hides
 nothing; an attribute such as ``.argmin``, a keyword argument such as ``axis=``, a builtin, a
 keyword, an operator and a number stay as they are, and a string becomes one placeholder). Each
