@@ -159,8 +159,13 @@ class _Own:
         tokens = _tokens(self.code)
         given = stub.given(tokens)
         own = [t for t, is_given in zip(tokens, given) if not is_given]
-        self.given = _runs([(start, end) for (_, _, start, end), is_given in zip(tokens, given)
-                            if is_given], self.code)
+        # Given code as shown: runs of consecutive given tokens, with the comments (the stub's
+        # hints) between them.
+        starts = [tokens[i][2] for i in range(len(tokens))
+                  if given[i] and not (i and given[i - 1])]
+        ends = [tokens[i][3] for i in range(len(tokens))
+                if given[i] and not (i + 1 < len(tokens) and given[i + 1])]
+        self.given = np.array([starts, ends], dtype=int).reshape(2, -1)
         self.spans = np.array([(start, end) for _, _, start, end in own], dtype=int).reshape(-1, 2)
         ids = np.array([_token_id(kind, text) for kind, text, _, _ in own], dtype=np.int64)
         self.hashes, self.hash_idx, self.coverage = set(), {}, 0
