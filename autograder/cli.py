@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
+from . import lms, paths
 
 
 def _stub(args) -> int:
@@ -78,41 +78,23 @@ def _missing(path) -> str | None:
 
 
 def _grade(args) -> int:
-    from .batch import stop_with_batch
-    from .grading import GraderFault, SetupFault, grade, print_fault, summary_table
-    from .results import grader_error
+    from .grading import grade_and_write
 
     if problem := _missing(args.path):
         return _fail(f"{problem}; no results were written")
     for needed in paths.grading_inputs():
         paths.require(needed)  # a broken installation: one line (main), before any work
     try:
-        stop_with_batch()
-        results = grade(args.path, artifacts=args.artifacts,
-                        hidden_visibility=args.hidden_visibility)
+        written = grade_and_write(args.path, args.out, artifacts=args.artifacts,
+                                  hidden_visibility=args.hidden_visibility,
+                                  results_on_fault=args.results_on_fault)
     except KeyboardInterrupt:
         return _fail("interrupted: no results were written", 130)
-    except GraderFault as fault:
-        if isinstance(fault, SetupFault):  # a setting to fix: no traceback
-            print(f"error: {fault}", file=sys.stderr)
-        else:
-            print_fault(fault)
-        if not args.results_on_fault:
-            return _fail("the grader itself failed (details above); no results were written")
-        try:
-            grader_error().write(args.out)
-        except OSError as error:
-            return _fail(f"the grader itself failed (details above), and {args.out} could not "
-                         f"be written: {error.strerror}")
-        return _fail(f"the grader itself failed (details above); {args.out} says so and "
-                     f"scores 0")
-    try:
-        results.write(args.out)
-    except OSError as error:
-        return _fail(f"cannot write {args.out}: {error.strerror}")
-    print(summary_table(results))
-    print(results["output"])
-    print(f"wrote {args.out}")
+    if written.fault is not None:
+        print(written.fault_text(), file=sys.stderr)
+    if written.problem:
+        return _fail(written.problem)
+    print("\n".join(written.lines()))
     return 0
 
 
@@ -145,6 +127,7 @@ def _check(args) -> int:
 
 def _batch(args) -> int:
     from . import batch
+    from .files import printable
 
     if args.jobs is not None and args.jobs < 1:
         return _fail(f"--jobs must be 1 or more, got {args.jobs}")
@@ -164,7 +147,7 @@ def _batch(args) -> int:
                                **options)
             out = Path(args.out)
     except batch.BatchError as error:
-        return _fail(batch.printable(str(error)))
+        return _fail(printable(str(error)))
     except KeyboardInterrupt:
         return _fail(f"interrupted: the submissions graded so far are kept in {args.out}; run "
                      f"the same command again to grade the rest", 130)
@@ -181,11 +164,11 @@ def _batch(args) -> int:
             print(f"{args.lms:<10} {report.lms_file}")
     if report.missing:
         print(f"not graded yet ({len(report.missing)}): "
-              + batch.printable(", ".join(report.missing[:20]))
+              + printable(", ".join(report.missing[:20]))
               + (" ..." if len(report.missing) > 20 else ""))
     broken = [o for o in report.outcomes if o.status in batch.FAILED]
     for outcome in broken:
-        print(f"error: {batch.printable(outcome.student)}: {batch.printable(outcome.message)}",
+        print(f"error: {printable(outcome.student)}: {printable(outcome.message)}",
               file=sys.stderr)
     return 1 if broken else 0
 
@@ -320,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--merge", metavar="OUTDIR",
                        help="build the gradebook, summary and similarity report from what "
                             "the shards wrote into OUTDIR, and list who is missing")
-    batch.add_argument("--lms", choices=["canvas", "moodle"],
+    batch.add_argument("--lms", choices=lms.IMPORTS,
                        help="also write the file this LMS's gradebook import takes")
     batch.add_argument("--assignment", default="K-means",
                        help="the assignment's column in the Canvas import (default: K-means; "

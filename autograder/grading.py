@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -362,6 +363,59 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
                            "graded:\n" + "\n".join(box.notes))
     results.output += printed_excerpt(student.printed)
     return results
+
+
+@dataclass
+class Written:
+    """What ``grade_and_write`` did. ``problem`` is None when ``results`` were written to
+    ``out``; otherwise it is one line saying what failed and what was (not) written, and
+    ``fault`` is the grader's own failure (None when only the writing failed)."""
+
+    results: Results | None
+    out: object  # the path as given, as messages name it
+    fault: GraderFault | None = None
+    problem: str | None = None
+
+    def lines(self) -> list[str]:
+        """What a command prints when the results were written."""
+        return [summary_table(self.results), self.results["output"], f"wrote {self.out}"]
+
+    def fault_text(self) -> str:
+        """The fault's details: one line for a setting to fix, else its traceback."""
+        if isinstance(self.fault, SetupFault):
+            return f"error: {self.fault}"
+        return "".join(traceback.format_exception(self.fault)).rstrip()
+
+
+def grade_and_write(path, out, *, include_hidden: bool = True, hidden_visibility: str = "visible",
+                    artifacts=None, results_on_fault: bool = False) -> Written:
+    """Grade the submission at ``path`` and write its results.json to ``out`` (atomically).
+
+    When the grader itself fails, nothing is written, unless ``results_on_fault``: then ``out``
+    scores 0 and says the grader failed (for Gradescope, which needs a results.json). Never
+    raises for a fault or an unwritable ``out``: the returned ``Written`` says so.
+    KeyboardInterrupt passes through, with nothing written."""
+    from .results import grader_error
+
+    try:
+        results = grade(path, include_hidden, artifacts=artifacts,
+                        hidden_visibility=hidden_visibility)
+    except GraderFault as fault:
+        if not results_on_fault:
+            return Written(None, out, fault, "the grader itself failed (details above); no "
+                                             "results were written")
+        try:
+            grader_error().write(out)
+        except OSError as error:
+            return Written(None, out, fault, f"the grader itself failed (details above), and "
+                                             f"{out} could not be written: {error.strerror}")
+        return Written(None, out, fault, f"the grader itself failed (details above); {out} "
+                                         f"says so and scores 0")
+    try:
+        results.write(out)
+    except OSError as error:
+        return Written(results, out, None, f"cannot write {out}: {error.strerror}")
+    return Written(results, out)
 
 
 def printed_excerpt(printed: dict, keep: int = 1500) -> str:

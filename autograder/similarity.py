@@ -13,14 +13,13 @@ with the shared regions marked. Everything taken from a submission (code, names)
 import html
 import io
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import paths
+from .files import write_atomically
 
 NOISE = 25  # shortest shared run of normalised code counted (characters of filtered tokens)
 GUARANTEE = 30  # every shared run at least this long is found
@@ -151,10 +150,5 @@ def write_report(sources: dict[str, str], out: Path, names: dict[str, str] | Non
                  stub: str | None = None) -> list[Pair]:
     """Compare ``sources`` and write the report to ``out`` atomically; return the pairs."""
     pairs = compare(sources, stub)
-    out = Path(out)
-    fd, temporary = tempfile.mkstemp(prefix=".similarity-", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render(pairs, sources, names))
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, out)
+    write_atomically(out, render(pairs, sources, names))
     return pairs
