@@ -28,7 +28,6 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import feedback, paths
@@ -38,23 +37,10 @@ from .gradebook import check_layout, check_lms, write_gradebook, write_lms_file
 from .intake import find_students, of_shard, parse_shard
 from .outdir import FAILED, Outcome
 from .processes import BATCH_PID, grade_all
-from .summary import Progress, pass_rates, summary_lines, summary_png
+from .summary import Progress, Report, pass_rates, summary_lines, summary_png
 
 __all__ = ["BATCH_PID", "FAILED", "BatchError", "Outcome", "Report", "merge", "parse_shard",
            "run", "summary_lines"]
-
-
-@dataclass
-class Report:
-    outcomes: list  # one Outcome per student of the class (of the shard, for a shard)
-    rates: list  # (check, pass rate, count); empty for a shard
-    missing: list  # keys of students not graded yet
-    layout: str = "plain"
-    shard: tuple | None = None
-    lms_file: Path | None = None
-
-    def __iter__(self):  # outcomes, rates = run(...)
-        return iter((self.outcomes, self.rates))
 
 
 def isolation_warning() -> str | None:
@@ -108,7 +94,7 @@ def run(submissions, out, jobs: int | None = None, regrade: bool = False,
     if shard is not None:
         outcomes = [outdir.outcome_in(out, s.key) for s in mine]
         return Report(outcomes, [], [o.student for o in outcomes if o.status == "not graded"],
-                      layout, shard)
+                      layout, shard, out=out)
     return merge(out, lms_format, assignment, show_hidden_images)
 
 
@@ -145,4 +131,4 @@ def merge(out, lms_format: str | None = None, assignment: str = "K-means",
     lms_file = write_lms_file(lms_format, records, outcomes, out, assignment) \
         if lms_format else None
     missing = [o.student for o in outcomes if o.status == "not graded"]
-    return Report(outcomes, rates, missing, layout, None, lms_file)
+    return Report(outcomes, rates, missing, layout, None, lms_file, out)

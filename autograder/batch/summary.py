@@ -3,10 +3,51 @@ summary.png (the score histogram beside the pass rate of every check)."""
 
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import printable, replacing
 from . import outdir
+
+
+@dataclass
+class Report:
+    """What a batch graded (``run``) or built (``merge``) in ``out``, and the lines saying so."""
+
+    outcomes: list  # one Outcome per student of the class (of the shard, for a shard)
+    rates: list  # (check, pass rate, count); empty for a shard
+    missing: list  # keys of students not graded yet
+    layout: str = "plain"
+    shard: tuple | None = None
+    lms_file: Path | None = None  # the LMS's import file (then ``layout`` names the LMS)
+    out: Path | None = None
+
+    def __iter__(self):  # outcomes, rates = run(...)
+        return iter((self.outcomes, self.rates))
+
+    def lines(self) -> list[str]:
+        """The closing summary: how it went, and where each file is."""
+        lines, out = summary_lines(self.outcomes, self.rates), self.out
+        if self.shard:
+            lines.append(f"shard {self.shard[0]}/{self.shard[1]} done: {out}/students/; when "
+                         f"every shard is done, build the gradebook with: python -m autograder "
+                         f"batch --merge {out}")
+        else:
+            lines += [f"gradebook  {out / 'grades.csv'}", f"summary    {out / 'summary.png'}",
+                      f"similarity {out / 'similarity.html'}",
+                      f"feedback   {out}/{outdir.STUDENTS}/<student>/feedback.html"]
+            if self.lms_file:
+                lines.append(f"{self.layout:<10} {self.lms_file}")
+        if self.missing:
+            lines.append(f"not graded yet ({len(self.missing)}): "
+                         + printable(", ".join(self.missing[:20]))
+                         + (" ..." if len(self.missing) > 20 else ""))
+        return lines
+
+    def failures(self) -> list[str]:
+        """One line per submission the grader itself failed on (a batch with any fails)."""
+        return [f"{printable(o.student)}: {printable(o.message)}" for o in self.outcomes
+                if o.status in outdir.FAILED]
 
 
 class Progress:
