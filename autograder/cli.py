@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import paths
 from .commands import build_parser
+from .files import write_atomically
 
 
 def _stub(args) -> int:
@@ -29,7 +30,7 @@ def _stub(args) -> int:
     if current == stub:
         print(f"{paths.STUB} is already up to date")
     else:
-        paths.STUB.write_text(stub, encoding="utf-8")
+        write_atomically(paths.STUB, stub)
         print(f"wrote {paths.STUB}")
     return 0
 

@@ -36,7 +36,7 @@ from .errors import BatchError
 from .gradebook import check_layout, check_lms, write_gradebook, write_lms_file
 from .intake import find_students, of_shard, parse_shard
 from .outdir import FAILED, Outcome
-from .processes import BATCH_PID, grade_all
+from .processes import BATCH_PID, grade_all, stop_server
 from .summary import Progress, Report, pass_rates, summary_lines, summary_png
 
 __all__ = ["BATCH_PID", "FAILED", "BatchError", "Outcome", "Report", "merge", "parse_shard",
@@ -89,6 +89,7 @@ def run(submissions, out, jobs: int | None = None, regrade: bool = False,
         if todo:
             grade_all(todo, out, jobs, temporary_root, Progress(len(todo), progress_stream))
     finally:
+        stop_server()
         shutil.rmtree(work, ignore_errors=True)
         strays.remove(temporary_root)
     if shard is not None:

@@ -47,6 +47,18 @@ def server():
     return _SERVER[0]
 
 
+def stop_server() -> None:
+    """Stop the server, if one was started, and wait until it has exited: a batch that ends,
+    interrupted or not, leaves no process behind, however slowly a loaded machine would let the
+    server notice on its own that the batch is gone. (The next ``server()`` starts a new one.)"""
+    from multiprocessing import forkserver
+
+    with _SERVER_LOCK:
+        if _SERVER:
+            _SERVER.clear()
+            forkserver._forkserver._stop()  # closes its "alive" pipe, then waits for it
+
+
 class Grader:
     """One grader process running ``grader.main(job)``."""
 
