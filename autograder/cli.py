@@ -1,11 +1,12 @@
 """The command line: one subcommand per job, each a thin layer over a library function."""
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
 from . import paths
+from .commands import build_parser
+from .files import write_atomically
 
 
 def _stub(args) -> int:
@@ -29,7 +30,7 @@ def _stub(args) -> int:
     if current == stub:
         print(f"{paths.STUB} is already up to date")
     else:
-        paths.STUB.write_text(stub, encoding="utf-8")
+        write_atomically(paths.STUB, stub)
         print(f"wrote {paths.STUB}")
     return 0
 
@@ -78,17 +79,12 @@ def _missing(path) -> str | None:
 
 
 def _grade(args) -> int:
-    from .batch import stop_with_batch
     from .grading import grade_and_write
 
     if problem := _missing(args.path):
         return _fail(f"{problem}; no results were written")
     for needed in paths.grading_inputs():
         paths.require(needed)  # a broken installation: one line (main), before any work
-    try:
-        stop_with_batch()
-    except KeyboardInterrupt:
-        return _fail("interrupted: no results were written", 130)
     done = grade_and_write(args.path, args.out, artifacts=args.artifacts,
                            hidden_visibility=args.hidden_visibility,
                            results_on_fault=args.results_on_fault)
@@ -128,6 +124,7 @@ def _check(args) -> int:
 
 def _batch(args) -> int:
     from . import batch
+    from .files import printable
 
     if args.jobs is not None and args.jobs < 1:
         return _fail(f"--jobs must be 1 or more, got {args.jobs}")
@@ -140,37 +137,19 @@ def _batch(args) -> int:
     try:
         if args.merge is not None:
             report = batch.merge(args.merge, **options)
-            out = Path(args.merge)
         else:
             shard = batch.parse_shard(args.shard) if args.shard else None
             report = batch.run(args.submissions, args.out, args.jobs, args.regrade, shard=shard,
                                **options)
-            out = Path(args.out)
     except batch.BatchError as error:
-        return _fail(batch.printable(str(error)))
+        return _fail(printable(str(error)))
     except KeyboardInterrupt:
         return _fail(f"interrupted: the submissions graded so far are kept in {args.out}; run "
                      f"the same command again to grade the rest", 130)
-    print("\n".join(batch.summary_lines(report.outcomes, report.rates)))
-    if report.shard:
-        print(f"shard {report.shard[0]}/{report.shard[1]} done: {out}/students/; when every "
-              f"shard is done, build the gradebook with: python -m autograder batch --merge {out}")
-    else:
-        print(f"gradebook  {out / 'grades.csv'}")
-        print(f"summary    {out / 'summary.png'}")
-        print(f"similarity {out / 'similarity.html'}")
-        print(f"feedback   {out}/students/<student>/feedback.html")
-        if report.lms_file:
-            print(f"{args.lms:<10} {report.lms_file}")
-    if report.missing:
-        print(f"not graded yet ({len(report.missing)}): "
-              + batch.printable(", ".join(report.missing[:20]))
-              + (" ..." if len(report.missing) > 20 else ""))
-    broken = [o for o in report.outcomes if o.status in batch.FAILED]
-    for outcome in broken:
-        print(f"error: {batch.printable(outcome.student)}: {batch.printable(outcome.message)}",
-              file=sys.stderr)
-    return 1 if broken else 0
+    print("\n".join(report.lines()))
+    for line in report.failures():
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if report.failures() else 0
 
 
 def _gradescope(args) -> int:
@@ -212,151 +191,8 @@ def _fail(message: str, status: int = 2) -> int:
     return status
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder",
-        description="The K-means assignment's tools: grade submissions, self-check, "
-                    "generate the student stub, compress a photo.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    stub = commands.add_parser(
-        "stub", help="generate assignment/kmeans.py from solutions/kmeans.py",
-        description="Generate the student stub from the reference by replacing each marked "
-                    "solution region with a hint and `raise NotImplementedError`.")
-    stub.add_argument("--check", action="store_true",
-                      help="only check that the committed stub is up to date (exit 1 if not)")
-    stub.set_defaults(run=_stub)
-
-    compress = commands.add_parser(
-        "compress", help="compress a photo to K colours with the reference K-means",
-        description="Compress a photo (PNG, JPEG, ...) to K colours with the reference's "
-                    "K-means, write it as a palette PNG holding exactly the K colours found, "
-                    "and print its distortion and the file sizes before and after. By default "
-                    "the colours start from k-means++ seeding and K-means runs until no colour "
-                    "changes cluster; --init random does what the assignment's compress_image "
-                    "does.")
-    compress.add_argument("photo", nargs="?",
-                          help="the photo to compress (default: the bundled Grace Hopper photo)")
-    compress.add_argument("--colors", "-k", type=int, default=16, metavar="K",
-                          help="number of colours to keep (default: 16; at most the photo's "
-                               "distinct colours)")
-    compress.add_argument("--out", "-o", metavar="OUT.png",
-                          help="where to write the compressed image; the extension chooses the "
-                               "format: .png (default), .gif, .bmp, .tif; lossy ones such as "
-                               ".jpg are refused (default: PHOTO-Kcolours.png in the current "
-                               "folder)")
-    compress.add_argument("--compare", action="store_true",
-                          help="also write OUT-compare.png: the original beside the compressed")
-    compress.add_argument("--init", choices=["k-means++", "random"], default="k-means++",
-                          help="initial colours: k-means++ seeding (default) or K random pixels "
-                               "as the assignment's compress_image does")
-    compress.add_argument("--iters", type=int, default=None, metavar="N",
-                          help="at most N K-means steps (default: until no colour changes "
-                               "cluster, at most 300; 10 with --init random)")
-    compress.add_argument("--seed", type=int, default=0,
-                          help="random seed for the initial colours (default: 0)")
-    compress.add_argument("--rgb", action="store_true",
-                          help="write 24-bit RGB pixels instead of a palette")
-    compress.set_defaults(run=_compress, out_is="file")
-
-    grade = commands.add_parser(
-        "grade", help="grade one submission and write Gradescope's results.json",
-        description="Grade one submission (kmeans.py, a notebook kmeans.ipynb, or a folder or "
-                    "zip holding either) in the sandbox against the public and hidden tests. "
-                    "From a notebook, only the graded functions' definitions, their imports and "
-                    "constants are taken; its other cells never run.")
-    grade.add_argument("path", help="the submission: kmeans.py, a notebook (.ipynb), a folder "
-                                    "or a zip")
-    grade.add_argument("--out", "-o", default="results.json",
-                       help="where to write results.json (default: ./results.json)")
-    grade.add_argument("--artifacts", metavar="DIR",
-                       help="also save the student's capstone images to DIR/capstone.npz "
-                            "(used for feedback pages)")
-    grade.add_argument("--hidden-visibility", default="visible",
-                       choices=["visible", "after_due_date", "after_published", "hidden"],
-                       help="Gradescope visibility of the hidden suites' checks (default: "
-                            "visible; the public checks stay visible)")
-    grade.add_argument("--results-on-fault", action="store_true",
-                       help="if the grader itself fails, still write a results.json that scores "
-                            "0 and says so (for Gradescope); the exit status stays 2")
-    grade.set_defaults(run=_grade, out_is="file")
-
-    batch = commands.add_parser(
-        "batch", help="grade a whole class: gradebook, feedback pages, summary, similarity",
-        description="Grade every submission in SUBMISSIONS (a folder or zip as Canvas, Moodle "
-                    "or Gradescope export a class, or with one file, folder or zip per student) "
-                    "in parallel, each in its own sandbox. Writes OUTDIR/grades.csv, "
-                    "summary.png, similarity.html and, per student, students/<student>/"
-                    "results.json and feedback.html. Run it again after an interruption to "
-                    "grade the rest.")
-    batch.add_argument("submissions", nargs="?", help="a folder or zip of submissions")
-    batch.add_argument("--out", "-o", metavar="OUTDIR",
-                       help="where to write the gradebook, summary and feedback")
-    batch.add_argument("--jobs", "-j", type=int, metavar="N",
-                       help="submissions graded at once (default: all cores)")
-    batch.add_argument("--regrade", action="store_true",
-                       help="grade every submission again, even those already graded")
-    batch.add_argument("--shard", metavar="I/N",
-                       help="grade only shard I of N (0 <= I < N); with N alone, I comes from "
-                            "JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or "
-                            "SLURM_ARRAY_TASK_ID (SLURM array). Then run --merge")
-    batch.add_argument("--merge", metavar="OUTDIR",
-                       help="build the gradebook, summary and similarity report from what "
-                            "the shards wrote into OUTDIR, and list who is missing")
-    batch.add_argument("--lms", choices=["canvas", "moodle"],
-                       help="also write the file this LMS's gradebook import takes")
-    batch.add_argument("--assignment", default="K-means",
-                       help="the assignment's column in the Canvas import (default: K-means; "
-                            "Canvas matches 'Name (id)' to an existing assignment)")
-    batch.add_argument("--show-hidden-images", action="store_true",
-                       help="show the capstone's hidden images in the feedback pages (for "
-                            "instructors; off by default, as students may see the pages)")
-    batch.set_defaults(run=_batch, out_is="folder")
-
-    gradescope = commands.add_parser(
-        "gradescope", help="build Gradescope's autograder zip",
-        description="Build the zip to upload as a Gradescope programming assignment's "
-                    "autograder: setup.sh installs Python, bubblewrap and this package; "
-                    "run_autograder grades /autograder/submission. Set AUTOGRADER_ROOT to "
-                    "try both scripts in a folder of your own.")
-    gradescope.add_argument("--out", "-o", default="autograder.zip",
-                            help="the zip to write (default: autograder.zip)")
-    gradescope.set_defaults(run=_gradescope, out_is="file")
-
-    release = commands.add_parser(
-        "release", help="build the zip students get",
-        description="Pack exactly what students get: the stub, the public tests, the "
-                    "instructions and the data (and the notebook when there is one).")
-    release.add_argument("--out", "-o", default="kmeans-assignment.zip",
-                         help="the zip to write (default: kmeans-assignment.zip)")
-    release.set_defaults(run=_release, out_is="file")
-
-    otter = commands.add_parser(
-        "otter", help="write the public tests as otter-grader test files, or a master notebook",
-        description="Write one otter-grader test file (exception-based format) per graded "
-                    "function, each running the public tests, so that `otter check kmeans.py "
-                    "-t otter_tests` works in the assignment folder. With --master, write "
-                    "instead an otter-grader master notebook made from the reference, ready "
-                    "for `otter assign`.")
-    otter.add_argument("--out", "-o",
-                       help="the folder to write, inside the assignment folder (default: "
-                            "assignment/otter_tests in a clone, ./otter_tests when installed)")
-    otter.add_argument("--master", metavar="DIR",
-                       help="write DIR/kmeans.ipynb, the master notebook for `otter assign`, "
-                            "with the data and support files it needs beside it")
-    otter.set_defaults(run=_otter, out_is="folder")
-
-    check = commands.add_parser(
-        "check", help="self-check: run the public tests on a kmeans.py or notebook",
-        description="Run the public tests on a kmeans.py or a notebook (kmeans.ipynb; only its "
-                    "function definitions, imports and constants are taken) in the same sandbox "
-                    "the grader uses, and print a table per function. Exits 1 when a check "
-                    "fails, as pytest does.")
-    check.add_argument("file", nargs="?",
-                       help="the kmeans.py or .ipynb to check (also a folder or zip holding "
-                            "one; default: the stub, assignment/kmeans.py)")
-    check.set_defaults(run=_check)
-    return parser
+RUN = {"stub": _stub, "compress": _compress, "grade": _grade, "check": _check,
+       "batch": _batch, "gradescope": _gradescope, "release": _release, "otter": _otter}
 
 
 def main(argv=None) -> int:
@@ -369,7 +205,7 @@ def main(argv=None) -> int:
     from .grading import SetupFault
 
     try:
-        return args.run(args)
+        return RUN[args.command](args)
     except (paths.ProjectFilesMissing, SetupFault) as error:
         return _fail(str(error))
     except KeyboardInterrupt:

@@ -13,13 +13,13 @@ import functools
 import base64
 import html
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from . import capstone, reference
+from .files import write_atomically
 from .grading import PASSED
 
 ZOOM = 5  # the hidden images are small: show them enlarged, pixels kept sharp
@@ -172,9 +172,4 @@ def render(results: dict, student: str, artifacts: Path | None = None,
 def write(results: dict, student: str, out: Path, artifacts: Path | None = None,
           show_hidden_images: bool = False) -> Path:
     """Write the feedback page atomically; return its path."""
-    out = Path(out)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    temporary.write_text(render(results, student, artifacts, show_hidden_images),
-                         encoding="utf-8")
-    temporary.replace(out)
-    return out
+    return write_atomically(out, render(results, student, artifacts, show_hidden_images))

@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from . import paths, spec
+from .files import write_atomically
 
 PUBLIC_TESTS = paths.PUBLIC_TESTS
 FUNCTIONS = spec.NAMES
@@ -148,7 +149,7 @@ def write_tests(folder) -> list[Path]:
             text += CASE.format(name=case["name"], points=case["points"], number=number,
                                 test=case["test"], parameters=parameters)
         path = folder / f"{function}.py"
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, text)
         written.append(path)
     return written
 
@@ -359,7 +360,7 @@ def write_master(folder) -> Path:
         made.mkdir(parents=True, exist_ok=True)
     for name in ("test_kmeans.py", "checks.py"):
         shutil.copyfile(paths.ASSIGNMENT / name, support / name)
-    (support / RUNNER_NAME).write_text(RUNNER_FILE, encoding="utf-8")
+    write_atomically(support / RUNNER_NAME, RUNNER_FILE)
     for name in DATA_FILES:
         shutil.copyfile(paths.DATA / name, data / name)
     shutil.copyfile(paths.ASSIGNMENT / "requirements.txt", folder / "requirements.txt")
@@ -367,5 +368,5 @@ def write_master(folder) -> Path:
     for number, cell in enumerate(notebook["cells"], 1):
         cell["id"] = f"cell-{number}"
         cell["source"] = cell["source"].splitlines(keepends=True)
-    target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomically(target, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     return target

@@ -13,7 +13,6 @@ test files. Never the reference, the hidden suites or the hidden images.
 """
 
 import importlib.metadata
-import os
 import stat
 import tempfile
 import tomllib
@@ -21,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from . import otter, paths
+from .files import replacing
 
 DISTRIBUTION = "kmeans-assignment"
 
@@ -92,14 +92,9 @@ def _write_zip(out, entries) -> Path:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.tmp")
-    try:
-        with zipfile.ZipFile(temporary, "w") as archive:
-            for source, name, mode in entries:
-                _add(archive, source, name, mode)
-        os.replace(temporary, out)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with replacing(out) as handle, zipfile.ZipFile(handle, "w") as archive:
+        for source, name, mode in entries:
+            _add(archive, source, name, mode)
     return out
 
 

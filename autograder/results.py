@@ -11,7 +11,6 @@ read as HTML. A ``Results`` also reads like that dictionary (``results["score"]`
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from . import spec
+from .files import write_atomically
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 TEXT = "text"  # Gradescope's output format for plain text, shown as written
@@ -113,17 +113,8 @@ class Results(Mapping):
         """Write results.json atomically (a temporary file renamed into place)."""
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=".results-", dir=out.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.gradescope(), handle, indent=2, allow_nan=False)
-                handle.write("\n")
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, out)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return out
+        return write_atomically(out, json.dumps(self.gradescope(), indent=2, allow_nan=False)
+                                + "\n")
 
     # Read like the dictionary it writes, for the code that takes results.json's shape.
     def __getitem__(self, key):

@@ -21,14 +21,13 @@ submission (code, names) is escaped.
 import hashlib
 import html
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import paths
+from .files import write_atomically
 
 NOISE = 12  # shortest shared run counted (tokens of the students' own code)
 GUARANTEE = 16  # every shared run at least this long is found
@@ -311,10 +310,5 @@ def write_report(sources: dict[str, str], out: Path, names: dict[str, str] | Non
                  stub: str | None = None) -> list[Pair]:
     """Compare ``sources`` and write the report to ``out`` atomically; return the pairs."""
     pairs = compare(sources, stub)
-    out = Path(out)
-    fd, temporary = tempfile.mkstemp(prefix=".similarity-", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render(pairs, sources, names))
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, out)
+    write_atomically(out, render(pairs, sources, names))
     return pairs

@@ -6,7 +6,7 @@ functions filled in, exactly as the test suite grades it.
 
 - plain: one entry per student named after them; one arrives as a folder and one as a zip, as an
   LMS export mixes them.
-- canvas, moodle, gradescope: the class as that LMS exports it (see autograder/lms.py), with an
+- canvas, moodle, gradescope: the class as that LMS exports it (see autograder/lms/), with an
   eleventh student, José Núñez, who handed in late, uploaded kmeans.py twice (the second upload
   is the one graded) and added a notes file.
 

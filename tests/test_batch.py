@@ -11,7 +11,8 @@ import zipfile
 
 import pytest
 
-from autograder import batch, paths
+from autograder import batch, lms, paths
+from autograder.batch.summary import wrap_label
 from conftest import build  # noqa: E402
 
 CLASS = {"amy": "correct_broadcast.py", "ben": "broken_syntax.py", "cal": "means_empty_zero.py"}
@@ -170,8 +171,8 @@ def test_batch_user_mistakes(tmp_path):
         batch.run(tmp_path / "empty", tmp_path / "out")
     with pytest.raises(batch.BatchError, match="--out must be a folder of its own"):
         batch.run(tmp_path / "empty", tmp_path / "empty")
-    assert batch.student_id("Smith, John_1234_kmeans.py") == "Smith_John_1234_kmeans"
-    assert batch.student_id("../..") == "submission"
+    assert lms.safe_key("Smith, John_1234_kmeans.py") == "Smith_John_1234_kmeans"
+    assert lms.safe_key("../..") == "submission"
     for argv, message in [(["batch", str(tmp_path / "empty")], "give SUBMISSIONS and --out"),
                           (["batch", "--merge", str(tmp_path / "empty")], "holds no roster.json"),
                           (["batch", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
@@ -190,7 +191,7 @@ def test_summary_labels_break_check_names_between_words_only():
 
     names = check_names() + ["compress_image: " + "supercalifragilistic " * 12]
     for name in names:
-        label = batch.wrap_label(name)
+        label = wrap_label(name)
         lines = label.split("\n")
         assert len(lines) <= 2 and all(len(line) <= 58 for line in lines), label
         words = name.split()
@@ -198,4 +199,4 @@ def test_summary_labels_break_check_names_between_words_only():
             assert word in words or word == "...", (word, name)
         if len(name) <= 58:
             assert label == name
-    assert batch.wrap_label(names[-1]).endswith("...")
+    assert wrap_label(names[-1]).endswith("...")

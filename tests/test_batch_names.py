@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from autograder import batch, paths
+from autograder.files import printable, spreadsheet_cell
 from conftest import build
 
 ESCAPES = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202e"
@@ -75,6 +76,6 @@ def test_terminal_output_has_no_raw_control_characters_and_says_how_code_was_iso
 
 
 def test_printable_and_spreadsheet_cell():
-    assert batch.printable("a\x1b[2Jb\tc\u202ed é") == "a\\x1b[2Jb\\x09c\\u202ed é"
-    assert [batch.spreadsheet_cell(v) for v in ("=A1", "+1", "-2", "@x", "\tx", "\rx", "ok", 3.0)] \
+    assert printable("a\x1b[2Jb\tc\u202ed é") == "a\\x1b[2Jb\\x09c\\u202ed é"
+    assert [spreadsheet_cell(v) for v in ("=A1", "+1", "-2", "@x", "\tx", "\rx", "ok", 3.0)] \
         == ["'=A1", "'+1", "'-2", "'@x", "'\tx", "'\rx", "ok", "3"]

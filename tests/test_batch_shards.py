@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from autograder import batch, paths
+from autograder import batch, lms, paths
+from autograder.batch.intake import shard_of
 
 sys.path.insert(0, str(paths.ROOT / "examples"))
 import make_sample_class as sample  # noqa: E402
@@ -67,7 +68,7 @@ def test_three_concurrent_shards_then_a_merge_equal_a_single_batch(submissions, 
     killed = subprocess.Popen(command(submissions, sharded, "--shard", "2/3", "--jobs", "1"),
                               env=environment(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    mine = [k for k in batch.lms.read_class(submissions)[1] if batch.shard_of(k.key, 3) == 2]
+    mine = [k for k in lms.read_class(submissions)[1] if shard_of(k.key, 3) == 2]
     deadline = time.monotonic() + 300
     while sum(k.key in results_in(sharded) for k in mine) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -108,9 +109,9 @@ def test_three_concurrent_shards_then_a_merge_equal_a_single_batch(submissions, 
 
 def test_shards_are_stable_when_the_class_grows_and_split_it_evenly():
     keys = [f"student_{i:04d}" for i in range(3000)]
-    before = {k: batch.shard_of(k, 4) for k in keys[:2000]}
-    assert {k: batch.shard_of(k, 4) for k in keys[:2000]} == before
-    counts = [sum(batch.shard_of(k, 4) == i for k in keys) for i in range(4)]
+    before = {k: shard_of(k, 4) for k in keys[:2000]}
+    assert {k: shard_of(k, 4) for k in keys[:2000]} == before
+    counts = [sum(shard_of(k, 4) == i for k in keys) for i in range(4)]
     assert all(650 <= c <= 850 for c in counts), counts
 
 

@@ -1,0 +1,135 @@
+"""Grade a whole class: every submission in its own grader process and sandbox, in parallel.
+
+``run`` finds one student per LMS identity in a folder (or a zip of one) as Canvas, Moodle or
+Gradescope export it, or one per entry in a plain folder (``lms.read_class``), grades the ones
+not yet graded (``regrade`` grades all again) and, unless it is one shard of several, ``merge``
+builds the class-wide files. Everything goes into OUTDIR:
+
+- ``students/<key>/results.json``  Gradescope's results, written atomically when grading ends
+- ``students/<key>/feedback.html`` the student's feedback page
+- ``students/<key>/source.py``     the graded code, for the similarity report
+- ``roster.json``                  who is in the class, with their LMS identities
+- ``grades.csv``                   the gradebook: one row per student, score per function
+- ``summary.png``                  the score histogram and the pass rate of every check
+- ``similarity.html``              pairs of submissions ranked by the code they share
+- the LMS's import file (``canvas-import.csv``, ``moodle-grading-worksheet.csv``), with ``lms``
+
+A batch that is interrupted, even killed, loses nothing: a submission counts as done only once
+its results.json exists, so running the same command again grades the rest. Shards (``shard``
+= (I, N)) grade disjoint parts of the class into the same OUTDIR, each student in exactly one
+shard; ``merge`` then builds the class-wide files and lists who is missing.
+
+The rooms: intake.py (the class, class zips, shards), outdir.py (OUTDIR's layout),
+processes.py and grader.py (the grader processes, the batch's side and theirs), gradebook.py
+(grades.csv and the LMS file), summary.py (progress, the closing lines, summary.png).
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import feedback, paths
+from . import outdir, strays
+from .errors import BatchError
+from .gradebook import check_layout, check_lms, write_gradebook, write_lms_file
+from .intake import find_students, of_shard, parse_shard
+from .outdir import FAILED, Outcome
+from .processes import BATCH_PID, grade_all, stop_server
+from .summary import Progress, Report, pass_rates, summary_lines, summary_png
+
+__all__ = ["BATCH_PID", "FAILED", "BatchError", "Outcome", "Report", "merge", "parse_shard",
+           "run", "summary_lines"]
+
+
+def isolation_warning() -> str | None:
+    """The sandbox's warning when student code cannot run under bubblewrap here, else None."""
+    from ..grading import detect_isolation
+
+    isolation = detect_isolation()
+    return None if isolation.mode == "bubblewrap" else isolation.note
+
+
+def run(submissions, out, jobs: int | None = None, regrade: bool = False,
+        progress_stream=sys.stderr, shard: tuple[int, int] | None = None,
+        lms_format: str | None = None, assignment: str = "K-means",
+        show_hidden_images: bool = False) -> Report:
+    """Grade every student not yet graded (of shard (I, N) only, if given); unless this is a
+    shard, build the gradebook, summary, similarity report and LMS file (``merge``)."""
+    out = Path(out)
+    if not Path(submissions).exists():
+        raise BatchError(f"{submissions} does not exist")
+    if Path(submissions).resolve() == out.resolve():
+        raise BatchError("--out must be a folder of its own, not the submissions folder")
+    check_lms(lms_format)
+    for needed in paths.grading_inputs():
+        paths.require(needed)  # a broken installation says so once, before any grader starts
+    warning = isolation_warning()  # an isolation that cannot run here stops us before anything
+    (out / outdir.STUDENTS).mkdir(parents=True, exist_ok=True)
+    (out / ".work").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="batch-", dir=out / ".work"))
+    strays.remove_stale_temporary_folders()
+    temporary_root = strays.temporary_root()
+    try:
+        layout, students = find_students(Path(submissions), work, out)
+        check_layout(lms_format, layout, submissions)
+        outdir.write_roster(out, layout, students)
+        mine = of_shard(students, shard)
+        todo = [s for s in mine if regrade or not outdir.is_graded(out, s.key)]
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        already = len(mine) - len(todo)
+        where = f" (shard {shard[0]}/{shard[1]} of a class of {len(students)})" if shard else ""
+        progress_stream.write(
+            f"grading {len(todo)} of {len(mine)} submissions{where} with {jobs} job(s)"
+            + (f"; {already} already graded (--regrade to grade them again)" if already else "")
+            + (f"; {layout} export" if layout != "plain" else "") + "\n")
+        if todo and warning:
+            progress_stream.write(warning + "\n")
+        if todo:
+            grade_all(todo, out, jobs, temporary_root, Progress(len(todo), progress_stream))
+    finally:
+        stop_server()
+        shutil.rmtree(work, ignore_errors=True)
+        strays.remove(temporary_root)
+    if shard is not None:
+        outcomes = [outdir.outcome_in(out, s.key) for s in mine]
+        return Report(outcomes, [], [o.student for o in outcomes if o.status == "not graded"],
+                      layout, shard, out=out)
+    return merge(out, lms_format, assignment, show_hidden_images)
+
+
+def merge(out, lms_format: str | None = None, assignment: str = "K-means",
+          show_hidden_images: bool = False) -> Report:
+    """Build grades.csv, summary.png, similarity.html, every feedback page and (with
+    ``lms_format``) the LMS's import file from what was graded into OUTDIR; list who is
+    missing."""
+    from .. import similarity
+
+    out = Path(out)
+    check_lms(lms_format)
+    roster = outdir.read_roster(out)
+    layout = roster.get("layout", "plain")
+    check_layout(lms_format, layout, f"the class in {out}")
+    records = roster["students"]
+    outcomes = [outdir.outcome_in(out, record["key"]) for record in records]
+    for record in records:
+        folder = outdir.folder_of(out, record["key"])
+        if outdir.is_graded(out, record["key"]):
+            feedback.write(outdir.load_results(folder / outdir.RESULTS),
+                           record.get("name") or record["key"], folder / "feedback.html",
+                           folder / ".artifacts", show_hidden_images)
+    write_gradebook(records, outcomes, out)
+    rates = pass_rates(out, [r["key"] for r in records])
+    summary_png(outcomes, rates, out / "summary.png")
+    sources = {}
+    for record in records:
+        path = outdir.folder_of(out, record["key"]) / "source.py"
+        if path.is_file():
+            sources[record["key"]] = path.read_text(encoding="utf-8", errors="replace")
+    similarity.write_report(sources, out / "similarity.html",
+                            {r["key"]: r.get("name", "") for r in records})
+    lms_file = write_lms_file(lms_format, records, outcomes, out, assignment) \
+        if lms_format else None
+    missing = [o.student for o in outcomes if o.status == "not graded"]
+    return Report(outcomes, rates, missing, layout, None, lms_file, out)

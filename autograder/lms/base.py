@@ -1,0 +1,141 @@
+"""What every LMS shares: a student, the graded-file rule, and the class an LMS is."""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..files import csv_bytes, write_atomically
+
+METADATA = "submission_metadata.yml"
+LITTER = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", METADATA}
+COPY = re.compile(r"^(?P<base>.*?)-(?P<n>\d+)(?P<ext>\.[^.]*)?$", re.DOTALL)
+
+
+class LmsError(Exception):
+    """The export cannot be read (e.g. its metadata is broken); the message says why."""
+
+
+@dataclass
+class Student:
+    key: str  # unique in the class and safe as a folder name
+    path: Path  # what is graded
+    lms: str = ""  # the LMS's name ("canvas", ...), or "" for a plain entry
+    lms_id: str = ""
+    name: str = ""  # in full, as the LMS spells it
+    late: str = ""  # "yes", "no", or "" when the export does not say
+    graded_file: str = ""  # the graded file's name, as uploaded
+    others: list[str] = field(default_factory=list)  # the student's other files, not graded
+
+    def record(self) -> dict:
+        return {"key": self.key, "lms": self.lms, "lms_id": self.lms_id, "name": self.name,
+                "late": self.late, "graded_file": self.graded_file, "others": self.others}
+
+
+def safe_key(name: str) -> str:
+    """A folder name made from an entry's name: its stem, in letters, digits, ``._-``."""
+    stem = re.sub(r"\.(zip|py|ipynb)$", "", name, flags=re.IGNORECASE)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "submission"
+    return safe[:100]
+
+
+def is_litter(path: Path) -> bool:
+    return path.name in LITTER or path.name.startswith(".") or path.is_symlink()
+
+
+def rank(upload_name: str) -> tuple:
+    """Sort key of the graded-file rule (the package's docstring): lowest is graded."""
+    name, copy = upload_name, 0
+    if match := COPY.match(upload_name):
+        name, copy = match["base"] + (match["ext"] or ""), int(match["n"])
+    lower = name.lower()
+    kind = (0 if lower == "kmeans.py" else 1 if lower.endswith(".py") else
+            2 if lower.endswith(".ipynb") else 3 if lower.endswith(".zip") else 4)
+    return kind, -copy, upload_name
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The files in a student's folder (any depth), litter and links left out."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part in LITTER or part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file() and not path.is_symlink():  # rglob does not enter linked folders
+            found.append(path)
+    return found
+
+
+def choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str]]:
+    """(graded name, its path, the other names) from (upload name, path) pairs."""
+    ordered = sorted(uploads, key=lambda item: rank(item[0]))
+    return ordered[0][0], ordered[0][1], sorted(name for name, _ in ordered[1:])
+
+
+class Lms:
+    """One LMS: how its export names a class's entries (``pattern``, ``identify``,
+    ``uploads``) and, if its gradebook imports one, the file it takes (``import_file``,
+    ``import_rows``). A subclass is made once per class read, so it may keep what it read."""
+
+    name = ""
+    pattern: re.Pattern | None = None  # an entry of the export; its ``file`` group: the upload
+    import_file: str | None = None  # written into OUTDIR by ``batch --lms NAME``
+
+    def claims(self, children: list[Path], folder: Path) -> float:
+        """How strongly ``folder`` looks like this LMS's export: 0 not at all."""
+        return sum(bool(self.pattern.match(c.name)) for c in children)
+
+    def students(self, children: list[Path], folder: Path) -> tuple[list[Student], list[Path]]:
+        """The students the entries following ``pattern`` make (several entries of one
+        identity are one student), and the entries that do not follow it."""
+        groups, uploads, others = {}, {}, []
+        for child in children:
+            found = self.pattern.match(child.name)
+            if not found:
+                others.append(child)
+                continue
+            student = self.identify(child, found)
+            if student.key in groups:
+                self.again(groups[student.key], student)
+            else:
+                groups[student.key] = student
+            uploads.setdefault(student.key, []).extend(self.uploads(child, found))
+        for key, student in groups.items():
+            if uploads[key]:
+                student.graded_file, student.path, student.others = choose(uploads[key])
+            else:
+                student.graded_file = ""  # an empty folder: graded as such, and found wanting
+        return list(groups.values()), others
+
+    def identify(self, child: Path, found: re.Match) -> Student:
+        """The student an entry belongs to (its ``key`` is the LMS identity)."""
+        raise NotImplementedError
+
+    def again(self, kept: Student, entry: Student) -> None:
+        """Another entry of the student ``kept``: what it adds (nothing by default)."""
+
+    def uploads(self, child: Path, found: re.Match) -> list[tuple[str, Path]]:
+        """(upload name, path) of each file an entry holds: a folder's files, or the entry."""
+        if child.is_dir():
+            return [(str(p.relative_to(child)), p) for p in files_in(child)]
+        return [(found["file"], child)]
+
+    def import_rows(self, graded: list[tuple[dict, object]], top: float,
+                    assignment: str) -> list[list]:
+        """The import file's rows, from (roster record, outcome) of the students this LMS
+        identified; ``top`` is the class's maximum score."""
+        raise NotImplementedError
+
+    def write_import(self, records: list[dict], outcomes: list, outdir: Path,
+                     assignment: str) -> Path:
+        """Write ``import_file`` into ``outdir`` (atomically). Students without a result get
+        an empty grade (the import leaves theirs as it is); students the export did not
+        identify are left out."""
+        top = max((o.max_score for o in outcomes), default=0)
+        graded = [(r, o) for r, o in zip(records, outcomes) if r.get("lms") == self.name]
+        return write_atomically(Path(outdir) / self.import_file,
+                                csv_bytes(self.import_rows(graded, top, assignment)))
+
+
+def grade_cell(outcome) -> str:
+    """A student's grade in an import file: empty (left as it is) when not graded."""
+    return f"{outcome.score:g}" if outcome.max_score or outcome.status == "unreadable" else ""
