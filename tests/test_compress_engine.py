@@ -6,7 +6,7 @@ import pytest
 
 from autograder.compress import colours as colour_table
 from autograder.compress import lloyd
-from autograder.compress.quantize import Quantized, quantize_colours
+from autograder.compress.palette import Quantized, quantize_colours
 from test_reference import few_level_photo
 
 

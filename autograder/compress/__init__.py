@@ -11,7 +11,7 @@ One job a module, each readable alone:
 - :mod:`.colours`   an image's distinct colours and their counts, found once;
 - :mod:`.lloyd`     Lloyd's steps on weighted rows, with the graded functions' labels;
 - :mod:`.seeding`   greedy k-means++ seeding;
-- :mod:`.quantize`  K colours for an image, from those three;
+- :mod:`.palette`   K colours for an image, from those three;
 - :mod:`.command`   the command: reading the photo, the report, writing the palette image.
 
 It imports neither the grader nor pytest: ``python -X importtime -m autograder compress`` shows
@@ -22,7 +22,7 @@ from .colours import Colours, unique_colours
 from .command import (FORMATS, LOSSY, CompressionReport, TerminalProgress, compress_photo,
                       output_format, plural, ratio, write_indexed)
 from .lloyd import WeightedLloyd, run_weighted_kmeans, weighted_means
-from .quantize import (ASSIGNMENT_STEPS, INITS, MAX_STEPS, Quantized, quantize,
+from .palette import (ASSIGNMENT_STEPS, INITS, MAX_STEPS, Quantized, quantize,
                        quantize_colours)
 from .seeding import kmeans_plus_plus, tries_for
 

