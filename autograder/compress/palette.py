@@ -38,7 +38,7 @@ class Quantized:
         """The palette row of every pixel, as an array of ``shape``: uint8 when the palette has
         at most 256 colours (what an indexed image stores), else int32."""
         dtype = np.uint8 if len(self.palette) <= 256 else np.int32
-        return self.idx.astype(dtype)[colours.which].reshape(shape)
+        return colours.lookup(self.idx.astype(dtype)).reshape(shape)
 
     def squared_error(self, colours: Colours) -> int:
         """The sum over pixels of the squared 0-255 error, exact (integers)."""
