@@ -1,7 +1,8 @@
 """Colour quantisation side by side in one run: the project's `compress` and reference against
 what a learner would use instead, in time, peak memory and distortion; then grading throughput.
 
-Run: `pip install -e '.[bench]' && python benchmarks/kmeans_speed.py [--quick] [--repeat N]`.
+Run: `pip install -e '.[bench]' && python benchmarks/kmeans_speed.py [--quick] [--repeat N]
+[--only GROUPS]` (groups: photos, large, sizes, steps, grading; all by default).
 
 Two groups of rows, one table:
 
@@ -61,6 +62,7 @@ SIZES = {"synthetic 1 MP JPEG": (1155, 866), "synthetic 4 MP JPEG": (2309, 1732)
          "synthetic 12 MP JPEG": (4000, 3000)}
 BY_SIZE = ("compress command", "compress (default)", "faiss Kmeans", "sklearn k-means++")
 STEP_POINTS = 12_000_000
+GROUPS = ("photos", "large", "sizes", "steps", "grading")
 STEP_METHODS = ("reference Lloyd step", "reference, blocks of 2^20", "sklearn Lloyd step")
 BEST_COLOURS = ("compress (default)", "sklearn k-means++", "Pillow median cut",
                 "Pillow max coverage", "Pillow fast octree", "Pillow median cut+kmeans",
@@ -405,6 +407,9 @@ def main():
                         help="the bundled photo only, one seed, no grading throughput")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="seeds per measurement on the photos (default: 3; medians)")
+    parser.add_argument("--only", metavar="GROUPS",
+                        help=f"only these groups, comma-separated, of {', '.join(GROUPS)} "
+                             f"(default: all)")
     parser.add_argument("--breakdown", action="store_true",
                         help="only where one reference step's time goes on the worst case")
     parser.add_argument("--one", nargs=4, metavar=("METHOD", "IMAGE", "K", "REPEAT"),
@@ -426,6 +431,12 @@ def main():
         return
     if args.repeat < 1:
         parser.error(f"argument --repeat: must be 1 or more, got {args.repeat}")
+    groups = set(GROUPS if args.only is None else args.only.split(","))
+    if groups - set(GROUPS):
+        parser.error(f"argument --only: unknown {', '.join(sorted(groups - set(GROUPS)))}; "
+                     f"choose among {', '.join(GROUPS)}")
+    if args.quick:
+        groups = {"photos"}
     # In a process of its own: a child's peak memory starts from its parent's.
     bandwidth = json.loads(subprocess.run([sys.executable, __file__, "--one", "bandwidth", "-",
                                            "0", "0"], capture_output=True, text=True,
@@ -434,12 +445,14 @@ def main():
           f"{os.cpu_count()} cores; load average at the start "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     plan = []
-    for name in PHOTOS[:1] if args.quick else PHOTOS + LARGE:
+    images = ((PHOTOS[:1] if args.quick else PHOTOS) if "photos" in groups else ()) + \
+        (LARGE if "large" in groups else ())
+    for name in images:
         repeat = 1 if args.quick or name in LARGE else args.repeat
         for K in (16, 64, 256):
             methods = SAME_STEPS + (BEST_COLOURS if name in PHOTOS else ())
             plan += [(name, K, method, repeat) for method in methods if available(method)]
-    if not args.quick:
+    if "sizes" in groups:
         for name in SIZES:  # made before any child measures, in a process of its own
             subprocess.run([sys.executable, __file__, "--one", "jpeg", name, "0", "0"],
                            check=True)
@@ -451,8 +464,9 @@ def main():
               f"(pip install -e '.[bench]')")
     header = (f"{'image':<31}{'K':>4}  {'method':<26}{'steps':>6}{'s/step':>9}{'limit':>8}"
               f"{'total s':>9}{'cpu s':>8}{'peak MB':>8}{'distortion':>12}")
-    print(header)
-    print("-" * len(header))
+    if plan:
+        print(header)
+        print("-" * len(header))
     last = None
     for name, K, method, repeat in plan:
         if last is not None and (name, K) != last:
@@ -471,16 +485,17 @@ def main():
         print(f"{name:<31}{K:>4}  {method:<26}{steps:>6}{per_step:>9}{limit:>8}"
               f"{f['seconds']:>9.2f}{f['cpu']:>8.2f}{f['peak_mb']:>8.0f}"
               f"{f['distortion']:>12.6f}", flush=True)
-    if not args.quick:
+    if "sizes" in groups:
         print()
         for name in SIZES:
             mb = load_image(name).nbytes / 2**20
             print(f"{name}: the decoded image is {mb:.0f} MB; 4 times that is {4 * mb:.0f} MB")
+    if "steps" in groups:
         print()
         for line in lloyd_steps():
             print(line, flush=True)
     print(f"load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    if not args.quick:
+    if "grading" in groups:
         for line in grading_throughput():
             print(line)
 
