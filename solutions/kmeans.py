@@ -222,11 +222,10 @@ def compress_image(image, K, max_iters=10, rng=None):
     centroids = kmeans_init_centroids(pixels, K, rng) / 255.0
     # A photo repeats colours: K-means on each distinct colour, weighted by how many pixels have
     # it, gives the same assignments and means as K-means on every pixel (up to the order of
-    # floating-point sums), with far fewer rows. A colour's code r * 65536 + g * 256 + b is one
+    # floating-point sums), with far fewer rows. A colour's code (r * 256 + g) * 256 + b is one
     # number, which np.unique can count; colours[which] are the pixels again.
-    rgb = pixels.astype(np.int64)
-    codes, which, counts = np.unique(rgb[:, 0] * 65536 + rgb[:, 1] * 256 + rgb[:, 2],
-                                     return_inverse=True, return_counts=True)
+    codes = (pixels[:, 0].astype(np.int64) * 256 + pixels[:, 1]) * 256 + pixels[:, 2]
+    codes, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
     colours = np.stack([codes // 65536, codes // 256 % 256, codes % 256], axis=1) / 255.0
     for _ in range(max_iters):
         idx = find_closest_centroids(colours, centroids)
