@@ -32,9 +32,10 @@ import numpy as np
 from PIL import Image
 
 from . import paths, reference
+from .imaging import distortion  # the one definition: mean squared error on the [0, 1] scale
 
 HIDDEN = paths.HIDDEN_DATA
-IMAGES = ("hidden_china.png", "hidden_flower.png")
+IMAGES = paths.HIDDEN_IMAGES
 KS = (4, 8)
 SEEDS = (11, 22, 33)
 MAX_ITERS = 10
@@ -61,10 +62,6 @@ def cases():
 def artifact_key(name: str, K: int) -> str:
     """The name a student's compressed image is saved under for the feedback page."""
     return f"{Path(name).stem}_K{K}"
-
-
-def distortion(original: np.ndarray, compressed: np.ndarray) -> float:
-    return float(np.mean((original / 255.0 - compressed / 255.0) ** 2))
 
 
 @functools.cache

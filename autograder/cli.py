@@ -202,11 +202,17 @@ def main(argv=None) -> int:
         out = Path(out_arg)
         if problem := _output_folder(out if args.out_is == "folder" else out.parent):
             return _fail(problem)
-    from .grading import SetupFault
-
     try:
         return RUN[args.command](args)
-    except (paths.ProjectFilesMissing, SetupFault) as error:
+    except paths.ProjectFilesMissing as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except Exception as error:
+        # A grading setting to fix (SetupFault) is one line too. Only the commands that grade
+        # import the grader (pytest, the sandbox): `compress` and `stub` never pay for it, and
+        # a command that did not import it cannot have raised its fault.
+        grading = sys.modules.get(f"{__package__}.grading")
+        if grading is not None and isinstance(error, grading.SetupFault):
+            return _fail(str(error))
+        raise

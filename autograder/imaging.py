@@ -17,7 +17,7 @@ class ImageError(ValueError):
 
 
 def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Read a photo as an (H, W, 3) uint8 RGB array.
+    """Read a photo as an (H, W, 3) uint8 RGB array (read-only: copy it to change it).
 
     EXIF orientation is applied; transparency is flattened onto white; greyscale, palette and
     16-bit images are converted to 8-bit RGB.
@@ -37,8 +37,10 @@ def load_rgb(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                     f"{path} is {im.width} x {im.height} = {_pixels(im.width * im.height)}, "
                     f"more than the {_pixels(max_pixels)} this tool handles in memory; "
                     f"scale it down first")
-            im = ImageOps.exif_transpose(im)
-            return np.array(_to_rgb(im), dtype=np.uint8)
+            # Turned and converted in place where possible, and read without a copy: a
+            # 12-megapixel photo peaked at 6 times its decoded size when each step made one.
+            ImageOps.exif_transpose(im, in_place=True)
+            return np.asarray(_to_rgb(im))
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
     except UnidentifiedImageError:
@@ -67,7 +69,7 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         im = im.convert("RGBA")
         background = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(background, im)
-    return im.convert("RGB")
+    return im if im.mode == "RGB" else im.convert("RGB")
 
 
 def distortion(original: np.ndarray, compressed: np.ndarray) -> float:

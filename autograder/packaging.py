@@ -109,8 +109,7 @@ def gradescope_entries() -> list:
         for path in _matching(base, patterns):
             entries.append((path, f"{folder}/{path.relative_to(base).as_posix()}", 0o644))
     for needed in (paths.SOLUTION, paths.STUB, paths.PUBLIC_TESTS, paths.SUITES / "conftest.py",
-                   paths.PHOTO, *(paths.HIDDEN_DATA / name for name in
-                                  ("hidden_china.png", "hidden_flower.png"))):
+                   paths.PHOTO, *(paths.HIDDEN_DATA / name for name in paths.HIDDEN_IMAGES)):
         paths.require(needed)
     return entries
 

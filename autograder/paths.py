@@ -46,6 +46,7 @@ DATA = ROOT / "data"
 PHOTO = DATA / "grace_hopper.png"
 SUITES = PACKAGE / "suites"
 HIDDEN_DATA = PACKAGE / "hidden_data"
+HIDDEN_IMAGES = ("hidden_china.png", "hidden_flower.png")  # the capstone's, in HIDDEN_DATA
 DEPLOY = ROOT / "deploy"  # the Gradescope/container scripts
 
 
@@ -69,8 +70,7 @@ def grading_inputs(include_hidden: bool = True) -> list[Path]:
     needed = [PUBLIC_TESTS, ASSIGNMENT / "checks.py", STUB, SOLUTION, DATA / "six_points.csv",
               DATA / "six_points_centroids.csv", PHOTO]
     if include_hidden:
-        needed += [SUITES / "conftest.py", HIDDEN_DATA / "hidden_china.png",
-                   HIDDEN_DATA / "hidden_flower.png"]
+        needed += [SUITES / "conftest.py", *(HIDDEN_DATA / name for name in HIDDEN_IMAGES)]
     return needed
 
 

@@ -15,14 +15,13 @@ Write vectorised numpy where you can; plain Python loops are accepted too.
 import numpy as np
 
 ### BEGIN SOLUTION
-import functools
-import os
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-
 # Distances are computed in blocks of at most this many (example, centroid) pairs, so memory
-# stays bounded however many examples there are (2**20 float64 entries = 8 MiB a block).
-_BLOCK_ENTRIES = 2**20
+# stays bounded however many examples there are (2**16 float64 entries = 512 KiB a block, which
+# stays in a core's cache). A block's product then has at most 3 * 2**16 multiply-adds for
+# 3-feature data, under the 2**18 past which OpenBLAS spreads one product over its own threads:
+# for a product this thin, waking them cost more than the product (blocks of 2**20 entries made
+# a step on 3 million colours 3 to 7 times slower on a busy 2-core machine).
+_BLOCK_ENTRIES = 2**16
 
 
 def _as_2d_float(name, a):
@@ -31,159 +30,6 @@ def _as_2d_float(name, a):
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got {a.ndim} dimension(s)")
     return a
-
-
-def _unique_colours(pixels):
-    """The distinct colours of (m, 3) uint8 pixels, how often each occurs, and which each is.
-
-    Returns ``colours`` (U, 3) uint8, ``counts`` (U,) int and ``which`` (m,) int with
-    ``colours[which] == pixels``. A colour is a 24-bit code: a small image sorts its codes, a
-    large one counts all 2**24 codes at once, which is faster than sorting millions of them.
-    """
-    codes = (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) \
-        | pixels[:, 2]
-    if len(codes) < 1 << 20:
-        present, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
-    else:
-        counts = np.bincount(codes, minlength=1 << 24)
-        present = np.flatnonzero(counts)
-        counts = counts[present]
-        position = np.zeros(1 << 24, dtype=np.int32)
-        position[present] = np.arange(present.size)
-        which = position[codes]
-    colours = np.stack([present >> 16, (present >> 8) & 255, present & 255], axis=1)
-    return colours.astype(np.uint8), counts, which.ravel()
-
-
-class _WeightedLloyd:
-    """Lloyd's two steps on rows of X where row i stands for ``weights[i]`` identical rows.
-
-    The arithmetic is that of ``find_closest_centroids`` and ``compute_centroid_means`` (so the
-    labels and means are the same, bit for bit); it is arranged to cost less per step:
-
-    - the distance is one matrix product per block of rows, ``[x - shift, 1] @ [-2 (c - shift),
-      ||c - shift||^2]^T``: the augmented rows ``[x - shift, 1]`` are made once per shift, not
-      once per step, and adding ``||c||^2`` happens inside the product;
-    - the weighted columns ``X[:, j] * weights`` the means need are made once;
-    - a block of rows is as large as fits, with its scores, in a quarter of one core's own
-      cache (read from the system), and the blocks are shared between two threads: numpy
-      releases the GIL in the matrix product and in ``argmin``, and every row's result is
-      computed alone, so the split changes nothing.
-    """
-
-    def __init__(self, X, weights):
-        self.X = _as_2d_float("X", X)
-        self.weights = np.asarray(weights, dtype=float)
-        self.weighted_columns = [self.X[:, j] * self.weights for j in range(self.X.shape[1])]
-        self._augmented = {}  # shift (a tuple) -> the rows [X - shift, 1]
-
-    def _rows_for(self, shift):
-        key = tuple(shift.tolist())
-        if key not in self._augmented:
-            m, n = self.X.shape
-            rows = np.empty((m, n + 1))
-            np.subtract(self.X, shift, out=rows[:, :n])
-            rows[:, n] = 1.0
-            self._augmented = {key: rows}  # keep one: the shift rarely changes between steps
-        return self._augmented[key]
-
-    def closest(self, centroids):
-        """find_closest_centroids(self.X, centroids), faster."""
-        centroids = _as_2d_float("centroids", centroids)
-        K, n = centroids.shape
-        shift = np.round(centroids.mean(axis=0))  # the same shift as find_closest_centroids
-        C = centroids - shift
-        product = np.empty((n + 1, K))
-        product[:n] = -2.0 * C.T
-        product[n] = np.einsum("kn,kn->k", C, C)
-        rows = self._rows_for(shift)
-        m = rows.shape[0]
-        idx = np.empty(m, dtype=np.int64)
-        block = _block_rows(K, n)
-
-        def assign(start, stop):
-            for first in range(start, stop, block):
-                last = min(stop, first + block)
-                idx[first:last] = np.argmin(rows[first:last] @ product, axis=1)
-
-        if m < 4 * block:
-            assign(0, m)
-        else:
-            half = (m // 2 + block - 1) // block * block
-            list(_threads().map(assign, (0, half), (half, m)))
-        return idx
-
-    def means(self, idx, K):
-        """compute_centroid_means with every row counted ``weights[i]`` times (NaN if empty)."""
-        totals = np.bincount(idx, weights=self.weights, minlength=K)
-        sums = np.empty((K, len(self.weighted_columns)))
-        for j, column in enumerate(self.weighted_columns):
-            sums[:, j] = np.bincount(idx, weights=column, minlength=K)
-        with np.errstate(invalid="ignore"):
-            return sums / totals[:, None]
-
-
-def _block_rows(K, n):
-    """Rows of a distance block: its rows and scores (K + n + 2 floats a row) take at most a
-    quarter of one core's cache, and it has at most 2**16 scores, so OpenBLAS multiplies it on
-    the calling thread (it spreads a product over its own threads past M * N * K = 2**18,
-    which, with our two threads, made steps several times slower on a busy machine)."""
-    return max(1, min(_cache_bytes() // 4 // (8 * (K + n + 2)), (1 << 16) // K))
-
-
-@functools.cache
-def _threads():
-    """The two threads the distance blocks are shared between, made when first needed."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="kmeans")
-
-
-@functools.cache
-def _cache_bytes():
-    """Bytes of cache one core has to itself (its L2), as the system reports it; 1 MiB if not."""
-    try:
-        size = os.sysconf("SC_LEVEL2_CACHE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        size = 0
-    if size <= 0:
-        try:
-            text = Path("/sys/devices/system/cpu/cpu0/cache/index2/size").read_text().strip()
-            unit = {"K": 1 << 10, "M": 1 << 20}.get(text[-1:], 1)
-            size = int(text.rstrip("KM")) * unit
-        except (OSError, ValueError):
-            size = 0
-    return size if size > 0 else 1 << 20
-
-
-def _weighted_means(X, idx, K, weights):
-    """compute_centroid_means where row i of X stands for ``weights[i]`` identical rows."""
-    return _WeightedLloyd(X, weights).means(idx, K)
-
-
-def _run_weighted_kmeans(X, weights, initial_centroids, max_iters, until_stable=False,
-                         on_step=None):
-    """run_kmeans where row i of X stands for ``weights[i]`` identical rows.
-
-    With ``until_stable`` it stops as soon as a step changes no assignment (the centroids are
-    then already the means of their clusters), ``max_iters`` being only a cap. ``on_step(i,
-    changed)`` is called after step i (from 1) with how many rows changed cluster (-1 for the
-    first step). Returns ``(centroids, idx)``.
-    """
-    lloyd = _WeightedLloyd(X, weights)
-    centroids = np.array(initial_centroids, dtype=float)
-    K = centroids.shape[0]
-    idx = None
-    for step in range(1, max_iters + 1):
-        new_idx = lloyd.closest(centroids)
-        changed = -1 if idx is None else int(np.count_nonzero(new_idx != idx))
-        if on_step is not None:
-            on_step(step, changed)
-        if until_stable and changed == 0:
-            return centroids, new_idx
-        idx = new_idx
-        means = lloyd.means(idx, K)
-        empty = np.isnan(means).any(axis=1)
-        centroids = np.where(empty[:, None], centroids, means)
-    return centroids, lloyd.closest(centroids)
 ### END SOLUTION
 
 
@@ -373,12 +219,25 @@ def compress_image(image, K, max_iters=10, rng=None):
     H, W, _ = image.shape
     pixels = image.reshape(-1, 3)
     # The initial centroids are K distinct pixels, on the [0, 1] scale (floats: no uint8 overflow).
-    initial = kmeans_init_centroids(pixels, K, rng) / 255.0
+    centroids = kmeans_init_centroids(pixels, K, rng) / 255.0
     # A photo repeats colours: K-means on each distinct colour, weighted by how many pixels have
     # it, gives the same assignments and means as K-means on every pixel (up to the order of
-    # floating-point sums), with far fewer rows.
-    colours, counts, which = _unique_colours(pixels)
-    centroids, idx = _run_weighted_kmeans(colours / 255.0, counts, initial, max_iters)
+    # floating-point sums), with far fewer rows. A colour's code (r * 256 + g) * 256 + b is one
+    # number, which np.unique can count; colours[which] are the pixels again.
+    codes = (pixels[:, 0].astype(np.int64) * 256 + pixels[:, 1]) * 256 + pixels[:, 2]
+    codes, which, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    colours = np.stack([codes // 65536, codes // 256 % 256, codes % 256], axis=1) / 255.0
+    for _ in range(max_iters):
+        idx = find_closest_centroids(colours, centroids)
+        # The means with every colour counted as often as it occurs.
+        totals = np.bincount(idx, weights=counts, minlength=K)
+        sums = np.stack([np.bincount(idx, weights=colours[:, j] * counts, minlength=K)
+                         for j in range(3)], axis=1)
+        with np.errstate(invalid="ignore"):  # 0 / 0 is the NaN an empty cluster gets
+            means = sums / totals[:, None]
+        empty = np.isnan(means).any(axis=1)  # an empty cluster keeps its centroid
+        centroids = np.where(empty[:, None], centroids, means)
+    idx = find_closest_centroids(colours, centroids)
     palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
-    return palette[idx[which]].reshape(H, W, 3)
+    return palette[idx[which.ravel()]].reshape(H, W, 3)
     ### END SOLUTION

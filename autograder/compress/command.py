@@ -1,13 +1,9 @@
-"""Compress a photo to K colours with the reference solution: the `compress` command's job.
+"""The `compress` command: a photo compressed to K colours, written with exactly those colours.
 
-The command is for learners, so by default it picks good colours: greedy k-means++ seeding on
-the photo's distinct colours weighted by how many pixels have each, then Lloyd's steps (the
-reference's) until no colour changes cluster. ``init="random"`` does what the assignment's
-``compress_image`` does (K distinct pixels drawn with the seed, 10 steps), with the same result.
-The output keeps exactly the K colours found: by default an indexed (palette) PNG.
+It reads the photo, finds its distinct colours once (:mod:`.colours`), chooses K colours by
+K-means on them (:mod:`.palette`), and writes the result: by default an indexed (palette) PNG.
 """
 
-import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -15,30 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import imaging, reference
-
-INITS = ("k-means++", "random")
-# Steps at most when running until no colour changes cluster (the k-means++ default); photos
-# take a few dozen at K = 16 and rarely more than 150 at K = 256.
-MAX_STEPS = 300
-ASSIGNMENT_STEPS = 10  # what compress_image does, and so --init random by default
-# k-means++ seeding is done on at most this many distinct colours (a sample drawn by pixel
-# counts when a photo has more); Lloyd's steps then use every distinct colour.
-SEEDING_ROWS = 1 << 15
-# Up to K = 64 the k-means++ default tries this many seedings, each followed by a few Lloyd
-# steps, and goes on from the one with the lowest distortion: there one seeding alone lands up
-# to 5% above or below scikit-learn's KMeans(init="k-means++") depending on the seed, and the
-# best of three after 20 steps each at or below its median on the benchmark's photos (after 8
-# steps each, not always). At larger K one seeding is already as good, and seeding costs more
-# (it grows with K).
-TRIES = 3
-TRIES_UP_TO_K = 64
-TRIAL_STEPS = 20
-
-
-def tries_for(K: int) -> int:
-    """How many k-means++ seedings the default tries at this K."""
-    return TRIES if K <= TRIES_UP_TO_K else 1
+from .. import imaging
+from .colours import unique_colours
+from .palette import INITS, quantize_colours
+from .seeding import tries_for
 
 
 def plural(n: int, word: str) -> str:
@@ -138,101 +114,6 @@ class TerminalProgress:
             self.width = 0
 
 
-def kmeans_plus_plus(X: np.ndarray, weights: np.ndarray, K: int, rng) -> np.ndarray:
-    """K initial centroids among the rows of ``X`` by greedy k-means++.
-
-    ``X`` : (m, n) float array of distinct rows, row i standing for ``weights[i]`` identical
-    rows. The first centroid is a row drawn in proportion to its weight; each next one is the
-    best of ``2 + ln K`` candidates drawn in proportion to weight times squared distance to the
-    nearest centroid so far (the one that lowers the total squared distance most), as in
-    Arthur and Vassilvitskii's k-means++ with the greedy candidates scikit-learn uses. Needs
-    ``K <= m``. Returns a (K, n) float array.
-    """
-    rng = np.random.default_rng(rng)
-    m = X.shape[0]
-    weights = np.asarray(weights, dtype=float)
-    trials = 2 + int(math.log(K))
-
-    def squared_distances(rows):
-        # Column by column rather than as a matrix product: a product this thin runs on
-        # OpenBLAS's own threads, which on a busy machine cost more than they save.
-        d = np.zeros((m, len(rows)))
-        for j in range(X.shape[1]):
-            d += (X[:, j, None] - X[rows, j]) ** 2
-        return d
-
-    chosen = [int(rng.choice(m, p=weights / weights.sum()))]
-    closest = squared_distances(chosen)[:, 0]
-    for _ in range(1, K):
-        cumulative = np.cumsum(weights * closest)
-        if cumulative[-1] <= 0:  # every row is a centroid already (K > distinct rows)
-            raise ValueError(f"cannot choose {K} distinct centroids among {m} distinct rows")
-        draws = rng.random(trials) * cumulative[-1]
-        candidates = np.minimum(np.searchsorted(cumulative, draws, side="right"), m - 1)
-        d = squared_distances(candidates)
-        np.minimum(d, closest[:, None], out=d)
-        best = int(np.argmin(weights @ d))
-        chosen.append(int(candidates[best]))
-        closest = d[:, best].copy()
-    return X[chosen].copy()
-
-
-def quantize(image: np.ndarray, K: int, init: str = "k-means++", max_iters: int | None = None,
-             seed: int | None = 0, progress=None):
-    """Choose K colours for an (H, W, 3) uint8 image.
-
-    Returns ``(palette, labels, steps, stable)``: the (K, 3) uint8 colours found (the rounded
-    centroids; duplicates possible after rounding), the (H, W) palette index of every pixel,
-    how many Lloyd steps ran, and whether they ended because no colour changed cluster. With
-    ``init="random"`` and ``max_iters=10`` the image ``palette[labels]`` is exactly what the
-    reference's ``compress_image(image, K, 10, seed)`` returns.
-    """
-    if init not in INITS:
-        raise ValueError(f"--init must be one of {', '.join(INITS)}, got {init}")
-    ref = reference.load()
-    say = progress or (lambda text: None)
-    pixels = image.reshape(-1, 3)
-    if max_iters is None:
-        max_iters = MAX_STEPS if init == "k-means++" else ASSIGNMENT_STEPS
-    say("finding the distinct colours")
-    colours, counts, which = ref._unique_colours(pixels)
-    X = colours / 255.0
-    if init == "random":  # exactly as compress_image: K distinct pixels, drawn with the seed
-        initial = ref.kmeans_init_centroids(pixels, K, seed) / 255.0
-    else:
-        rng = np.random.default_rng(seed)
-        seeding_rows, seeding_counts = X, counts
-        if len(X) > SEEDING_ROWS:  # seed on a sample of pixels, as colours weighted by counts
-            sample = rng.choice(len(X), size=SEEDING_ROWS, p=counts / counts.sum())
-            rows, sample_counts = np.unique(sample, return_counts=True)
-            if len(rows) >= 4 * K:
-                seeding_rows, seeding_counts = X[rows], sample_counts
-        best, tries = None, tries_for(K)
-        for attempt in range(1, tries + 1):
-            say(f"choosing {K} initial colours: k-means++ seeding {attempt} of {tries}")
-            start = kmeans_plus_plus(seeding_rows, seeding_counts, K, rng)
-            centroids, idx = ref._run_weighted_kmeans(X, counts, start,
-                                                      min(TRIAL_STEPS, max_iters),
-                                                      until_stable=True)
-            error = float(counts @ np.einsum("mn,mn->m", X - centroids[idx], X - centroids[idx]))
-            if best is None or error < best[0]:
-                best = (error, centroids)
-        initial = best[1]
-    steps = []
-
-    def on_step(step, changed):
-        steps.append(changed)
-        moved = "" if changed < 0 else f", {changed} of {len(X)} colours changed cluster"
-        say(f"K-means step {step} of at most {max_iters}{moved}")
-
-    centroids, idx = ref._run_weighted_kmeans(X, counts, initial, max_iters, until_stable=True,
-                                              on_step=on_step)
-    palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
-    labels = idx[which].reshape(image.shape[:2])
-    stable = bool(steps) and steps[-1] == 0
-    return palette, labels, len(steps), stable
-
-
 # Formats the compressed image can be written in without changing a colour, by extension.
 # A palette holds at most 256 colours; past that PNG, BMP and TIFF are written as RGB.
 FORMATS = {".png": "PNG", ".gif": "GIF", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}
@@ -264,11 +145,13 @@ def write_indexed(palette: np.ndarray, labels: np.ndarray, out: Path, fmt: str,
     out.parent.mkdir(parents=True, exist_ok=True)
     indexed = len(palette) <= 256 and not rgb
     if indexed:
-        im = Image.fromarray(labels.astype(np.uint8), mode="L")
+        im = Image.fromarray(labels.astype(np.uint8, copy=False), mode="L")
         im.putpalette(palette.ravel().tolist(), rawmode="RGB")
     else:
         im = Image.fromarray(palette[labels], mode="RGB")
-    options = {"optimize": True} if fmt in ("PNG", "GIF") else {}
+    # A PNG is written at zlib's default level in one pass: Pillow's optimize (level 9) took 9
+    # times the CPU on a 12-megapixel palette image for a file 7% smaller.
+    options = {"optimize": True} if fmt == "GIF" else {}
     if fmt == "TIFF":
         options = {"compression": "tiff_deflate"}
     im.save(out, format=fmt, **options)
@@ -312,7 +195,11 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
     say(f"reading {photo.name}")
     image = imaging.load_rgb(photo)
     height, width = image.shape[:2]
-    colours_before = imaging.count_colours(image)
+    start = time.perf_counter()
+    say("finding the distinct colours")
+    pixels = image.reshape(-1, 3)
+    colours = unique_colours(pixels)  # counted once: the report's count is its length
+    colours_before = len(colours)
     notes = []
     asked = K
     if K > colours_before:
@@ -320,12 +207,12 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
                      f"{colours_before}, not {asked}")
         K = colours_before
         fmt = output_format(out, K)
-    start = time.perf_counter()
-    palette, labels, steps, stable = quantize(image, K, init, max_iters, seed, say)
+    found = quantize_colours(colours, K, init, max_iters, seed, say, pixels)
+    palette, labels = found.palette, found.labels(colours, (height, width))
     seconds = time.perf_counter() - start
-    compressed = palette[labels]
-    error = imaging.distortion(image, compressed)
-    after = imaging.count_colours(compressed)
+    error = found.distortion(colours)
+    after = found.colours_used()
+    steps, stable = found.steps, found.stable
     say(f"writing {out.name}")
     indexed = write_indexed(palette, labels, out, fmt, rgb)
     if not indexed and not rgb:
@@ -334,7 +221,7 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
         say(f"drawing {Path(compare).name}")
         compare = imaging.side_by_side(
             [(image, f"original ({plural(colours_before, 'colour')})"),
-             (compressed, f"K = {K}: {plural(after, 'colour')}, distortion {error:.5f}")],
+             (palette[labels], f"K = {K}: {plural(after, 'colour')}, distortion {error:.5f}")],
             compare)
     return CompressionReport(photo, K, asked, height, width, colours_before, after, error,
                              seconds, init, steps, stable, out, bytes_before,
