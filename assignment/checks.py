@@ -217,6 +217,34 @@ def expect_raises(module, name: str, error: type, args: tuple, called: str, why:
     fail(message)
 
 
+# -- How the grader isolated your code -----------------------------------------------------------
+# One note in every result: the isolation mode your code ran under, and what it could not do.
+
+def isolation_note(mode: str, own_uid: bool, forced: bool, has_landlock: bool, missing=(),
+                   strongest: bool = False) -> str:
+    """The note on how student code was isolated (``missing``: the layers and modes this
+    machine lacked, each with why; the mode's own strength is said unless it is the strongest)."""
+    who = "under a uid of its own" if own_uid else "under the grader's uid"
+    if mode == "bubblewrap":
+        text = (f"Student code ran under bubblewrap {who}: no network, no view of the grader's "
+                f"files, no new processes, and limits per submission.")
+    elif mode == "landlock":
+        text = (f"Student code ran with Landlock and seccomp {who} (bubblewrap could not run "
+                f"here): it could read only the Python installation and its own files, write "
+                f"only its scratch folder, reach no network and start no process.")
+    elif mode == "process":
+        why = ("KMEANS_SANDBOX=process was asked for" if forced else
+               "this kernel has no Landlock and bubblewrap could not run" if not has_landlock
+               else "neither bubblewrap nor Landlock could run here")
+        text = (f"WARNING: student code ran in a separate process {who} with seccomp and "
+                f"resource limits only ({why}), so it could read this machine's files. Do not "
+                f"grade untrusted submissions like this.")
+    else:
+        text = f"Student code ran in the grader's {mode} sandbox {who}."
+    lost = [m for m in missing if not m.startswith("cgroup")]
+    return text + (f" Missing here: {'; '.join(lost)}." if lost and not strongest else "")
+
+
 # -- What happened to a call in the grader's sandbox ---------------------------------------------
 # The grader runs your functions in a separate, locked-down process; these sentences say what
 # happened there when a call did not simply return. ``doing`` ends the sentence (" while loading").

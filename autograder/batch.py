@@ -41,7 +41,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import feedback, lms
+from . import feedback, lms, sandbox
 from .grading import FUNCTIONS
 
 STUDENTS = "students"  # OUTDIR/students/<key>/: one folder per student, nothing else in it
@@ -282,7 +282,7 @@ def _start_server() -> None:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.cli", "autograder.grading",
-                                    "autograder.sandbox", "autograder.results"])
+                                    "autograder.results", *sandbox.PRELOAD])
     previous = os.environ.get(BATCH_PID)
     os.environ[BATCH_PID] = str(os.getpid())
     try:
@@ -343,7 +343,7 @@ def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outco
     # The grader's temporary folders go into one of the batch's own, removed when the grader
     # ends whatever happens to it, so none is left behind even if it is killed.
     scratch = Path(tempfile.mkdtemp(prefix="grader-", dir=temporary_root))
-    scratch.chmod(0o711)  # a sandbox uid must be able to reach its own folder inside
+    sandbox.prepare(scratch)  # it holds the workers' staging
     argv = ["grade", "--out", str(results_path), "--artifacts", str(folder / ".artifacts"),
             "--", str(Path(student.path).absolute())]
     try:
@@ -364,7 +364,7 @@ def grade_one(student: lms.Student, outdir: Path, temporary_root: Path) -> Outco
             with _RUNNING_LOCK:
                 _RUNNING.discard(process)
     finally:
-        _kill_strays(scratch)
+        sandbox.reap(scratch)
         shutil.rmtree(scratch, ignore_errors=True)
     if process.returncode in INTERRUPTED or _STOPPING.is_set():
         return Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
@@ -383,21 +383,8 @@ def _remove_stale_temporary_folders() -> None:
     for folder in Path(tempfile.gettempdir()).glob("kmeans-batch-*-*"):
         pid = folder.name.split("-")[2]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists() and folder.stat().st_uid == os.getuid():
-            _kill_strays(folder)
+            sandbox.reap(folder)
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _kill_strays(folder: Path) -> None:
-    """Kill any process still running from ``folder`` (a sandboxed worker whose grader was
-    killed): its command line names its files there."""
-    needle = str(folder).encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if needle in handle.read():
-                    os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            continue
 
 
 def stop_with_batch() -> None:
@@ -500,10 +487,10 @@ class Report:
 
 def isolation_warning() -> str | None:
     """The sandbox's warning when student code cannot run under bubblewrap here, else None."""
-    from .grading import detect_isolation
+    from .grading import detect_isolation, isolation_note
 
     isolation = detect_isolation()
-    return None if isolation.mode == "bubblewrap" else isolation.note
+    return None if isolation.strongest else isolation_note(isolation)
 
 
 def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
@@ -525,7 +512,7 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
     work = Path(tempfile.mkdtemp(prefix="batch-", dir=outdir / ".work"))
     _remove_stale_temporary_folders()
     temporary_root = Path(tempfile.mkdtemp(prefix=f"kmeans-batch-{os.getpid()}-"))
-    temporary_root.chmod(0o711)
+    sandbox.prepare(temporary_root)
     _STOPPING.clear()
     try:
         layout, students = find_students(Path(submissions), work, outdir)
@@ -550,7 +537,7 @@ def run(submissions, outdir, jobs: int | None = None, regrade: bool = False,
             _grade_all(todo, outdir, jobs, temporary_root, progress_stream)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        _kill_strays(temporary_root)
+        sandbox.reap(temporary_root)
         shutil.rmtree(temporary_root, ignore_errors=True)
     if shard is not None:
         outcomes = [_outcome_in(outdir, s.key) for s in mine]

@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import bubblewrap, limits as limits_module, protocol
-from .detect import Isolation, readable_paths, site_folders
+from . import limits as limits_module, protocol
+from .detect import Isolation, fall_back, readable_paths, site_folders
 from .limits import Cgroup, Limits
 
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
@@ -86,20 +86,24 @@ class Loaded:
 
 
 class NotReady(RuntimeError):
-    """The worker died or hung before it was ready: the grader's fault, with its stderr."""
+    """The worker died or hung before it was ready: the grader's fault, with its stderr.
+    ``why`` says it in one line (the last line the worker wrote, if any)."""
+
+    def __init__(self, message: str, why: str):
+        super().__init__(message)
+        self.why = why
 
 
 def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
-    """The worker's command line (under bubblewrap in that mode) and environment."""
+    """The worker's command line (as its isolation mode starts it) and environment."""
     isolation, limits, scratch = process.isolation, process.limits, process.scratch
-    inside = isolation.mode == "bubblewrap"
     settings = {"fds": list(fds), "site": site_folders(), "stage": str(process.stage),
                 "source": str(process.stage / "module"), "scratch": str(scratch),
-                "notebook": module.notebook, "prelude": str(process.stage / "prelude"),
+                "notebook": module.notebook, "name": module.name, "prelude": str(process.stage / "prelude"),
                 "expected": list(module.expected),
                 "readable": readable_paths(hidden), "landlock": isolation.landlock,
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
-                "parent": None if inside else os.getpid(),
+                "parent": None if isolation.mode.namespaced else os.getpid(),
                 "output_chars": limits.output_chars, "request_bytes": 1 << 30}
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(scratch),
            "TMPDIR": str(scratch), "MPLCONFIGDIR": str(scratch / "matplotlib"),
@@ -107,10 +111,7 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
            "MKL_NUM_THREADS": "1"}
     argv = [os.path.realpath(sys.executable), "-I", "-B", "-S",
             str(process.stage / "worker.py"), json.dumps(settings)]
-    if inside:
-        argv = bubblewrap.command(argv, settings["readable"], str(process.stage),
-                                  limits.scratch_bytes, process.uid, env)
-    return argv, env
+    return isolation.mode.command(argv, settings, env, limits.scratch_bytes, process.uid), env
 
 
 def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | None:
@@ -135,32 +136,34 @@ def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | No
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
-    def __init__(self, source: bytes, isolation: Isolation, limits: Limits, hidden, module):
-        self.isolation, self.limits = isolation, limits
+    def __init__(self, isolation: Isolation, limits: Limits, hidden, module, prefix: str):
+        self.isolation, self.limits, mode = isolation, limits, isolation.mode
         self.uid = limits_module.next_uid() if isolation.own_uid else None
-        inside = isolation.mode == "bubblewrap"
-        self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-", dir=_reachable_temp(
-            self.uid is not None and not inside)))
+        self.stage = Path(tempfile.mkdtemp(prefix=prefix, dir=mode.stage_folder(
+            self.uid is not None)))
         for name in LAYER_FILES:
             shutil.copyfile(HERE / name, self.stage / name)
-        (self.stage / "module").write_bytes(source)
+        (self.stage / "module").write_bytes(module.source)
         (self.stage / "prelude").write_bytes(module.prelude)
-        self.scratch = Path("/tmp") if inside else self.stage / "scratch"
-        if not inside:
-            self.scratch.mkdir()
+        self.scratch = mode.scratch(self.stage)
         self._protect()
         reqs_r, self.requests = os.pipe()
         self.replies, reps_w = os.pipe()
         err_r, err_w = os.pipe()
         argv, env = _launch(self, (reqs_r, reps_w), module, hidden)
-        drop = {} if inside or self.uid is None else {
-            "user": self.uid, "group": self.uid, "extra_groups": []}
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w, stderr=err_w,
-                                      pass_fds=(reqs_r, reps_w), start_new_session=True,
-                                      env=env, cwd="/", **drop)
+        try:
+            self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w,
+                                          stderr=err_w, pass_fds=(reqs_r, reps_w),
+                                          start_new_session=True, env=env, cwd="/",
+                                          **mode.user(self.uid))
+        except OSError:
+            for fd in (reqs_r, reps_w, err_w, err_r, self.requests, self.replies):
+                os.close(fd)
+            shutil.rmtree(self.stage, ignore_errors=True)
+            raise
         for fd in (reqs_r, reps_w, err_w):
             os.close(fd)
-        self.cgroup = Cgroup.create(f"kmeans-{self.popen.pid}", limits)
+        self.cgroup = Cgroup.create(f"{prefix}{self.popen.pid}", limits)
         if self.cgroup:
             self.cgroup.add(self.popen.pid)
         self.stderr = bytearray()
@@ -193,9 +196,7 @@ class _Process:
         return scratch_over(self.scratch, self.limits.scratch_bytes)
 
     def exit(self) -> Died:
-        code = self.popen.wait()
-        if self.isolation.mode == "bubblewrap" and code > 128:
-            code = -(code - 128)  # bubblewrap reports its child's death by signal as 128 + n
+        code = self.isolation.mode.exit_status(self.popen.wait())
         if code < 0 and -code in set(signal.Signals):
             return Died(None, signal.Signals(-code).name, stderr=self.stderr_text())
         return Died(code, None, stderr=self.stderr_text())
@@ -229,34 +230,30 @@ class _Process:
 class Module:
     """What a worker loads: ``source``, the bytes of a .py file, or with ``notebook`` (its name)
     a notebook's, whose module part (notebook.py) runs after ``prelude`` (a .py source) and must
-    define one of ``expected``."""
+    define one of ``expected``. It runs as a module called ``name``."""
 
     source: bytes
     notebook: str | None = None
+    name: str = "module"  # the __name__ it runs under
     prelude: bytes = b""
     expected: tuple = ()
-
-
-def _reachable_temp(for_other_uid: bool) -> str:
-    """The temporary folder, or /tmp when another uid must enter it and cannot (a folder on the
-    way is closed to others)."""
-    base = tempfile.gettempdir()
-    if for_other_uid and not all(os.stat(p).st_mode & 0o001 for p in
-                                 [base, *map(str, Path(base).parents)]):
-        return "/tmp"
-    return base
 
 
 class Sandbox:
     """One module behind a worker, restarted as needed.
 
     ``hidden`` lists folders the worker must never see even where they lie inside the Python
-    installation (the grader's own package, installed from a wheel, say).
+    installation (the grader's own package, installed from a wheel, say). Each worker is staged
+    in a new folder named ``prefix`` and a random part. A worker that dies before "ready" is the
+    mode's failure, not the module's: the sandbox falls back to the next mode that starts here
+    (``isolation`` then says which, and its ``missing`` why), unless the mode was forced (or
+    ``fall_back`` is false).
     """
 
     def __init__(self, module: Module, isolation: Isolation, limits: Limits = Limits(),
-                 hidden=()):
+                 hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
         self.module, self.isolation, self.limits, self.hidden = module, isolation, limits, hidden
+        self.prefix, self.fall_back = prefix, fall_back
         self.process = None
         self.timed_out = {}  # function name -> TimedOut: never called again
         self.used = 0.0  # CPU seconds of all calls so far (wall-clock where CPU is unreadable)
@@ -265,21 +262,17 @@ class Sandbox:
         self.text = ""  # a notebook's module part, as the student wrote it
 
     def start(self) -> Loaded | Raised | Died | TimedOut | Malformed:
-        """Start a worker and load the module in it; NotReady if the worker never got ready."""
-        self.stop()
-        self.process = _Process(self.module.source, self.isolation, self.limits, self.hidden,
-                                self.module)
-        ready = self._exchange(None, self.limits.load_seconds)
-        if not isinstance(ready, Returned):
-            self.stop()
-            detail = ready.stderr if isinstance(ready, Died) else repr(ready)
-            raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}")
-        asked = sorted(layer.split()[0] for layer in self.isolation.layers
-                       if layer.split()[0] in ("landlock", "seccomp"))
-        reported = protocol.field(ready.value, "layers", list, [], required=False)
-        if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
-            self.stop()  # before any student code: the worker is not what it should be
-            raise NotReady(f"the worker applied {reported}, not the layers asked for ({asked})")
+        """Start a worker and load the module in it; NotReady if no worker got ready (in the
+        forced mode, or in any mode left to fall back to)."""
+        while True:
+            try:
+                self._ready()
+                break
+            except NotReady as error:
+                after = self.fall_back and fall_back(self.isolation, error.why, self.hidden)
+                if not after:
+                    raise
+                self.isolation = after
         loaded = self._exchange({"load": True}, self.limits.load_seconds)
         if not isinstance(loaded, Returned):
             return loaded
@@ -292,6 +285,26 @@ class Sandbox:
         except protocol.FrameError as error:
             self.stop()
             return Malformed(str(error))
+
+    def _ready(self) -> None:
+        """Start a worker of this isolation and see it say "ready" with the layers asked for."""
+        self.stop()
+        self.process = _Process(self.isolation, self.limits, self.hidden, self.module,
+                                self.prefix)
+        ready = self._exchange(None, self.limits.load_seconds)
+        if not isinstance(ready, Returned):
+            self.stop()
+            detail = ready.stderr if isinstance(ready, Died) else repr(ready)
+            lines = [line.strip() for line in detail.splitlines() if line.strip()]
+            why = f"its worker died before it was ready ({lines[-1][:200] if lines else ready})"
+            raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}", why)
+        asked = sorted(layer.split()[0] for layer in self.isolation.layers
+                       if layer.split()[0] in ("landlock", "seccomp"))
+        reported = protocol.field(ready.value, "layers", list, [], required=False)
+        if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
+            self.stop()  # before any student code: the worker is not what it should be
+            why = f"its worker applied {reported}, not the layers asked for ({asked})"
+            raise NotReady(why, why)
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
         """Call the module's ``name`` in the worker; return the outcome."""
