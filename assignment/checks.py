@@ -294,6 +294,36 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     return f"raised {kind}: {message}{where}"
 
 
+def notebook_problem(notebook: str, what: str, cell=None, line=None, message="", function="",
+                     error="", detail="", expected=(), **_) -> str:
+    """Why a notebook could not be read as a module (the sandbox's key ``what`` and facts)."""
+    where = f"{notebook}, cell {cell}"
+    if what == "not utf-8":
+        return f"{notebook} is not UTF-8 text, so it is not a notebook."
+    if what == "too nested":
+        return f"{notebook} is nested too deeply to be a notebook."
+    if what == "invalid":
+        return f"{notebook} is not a valid notebook ({error}{': ' + detail if detail else ''})."
+    if what == "syntax":
+        return (f"{where}, line {line}: a syntax error ({message}) in the cell that defines "
+                f"{function}.")
+    if what == "too large":
+        return f"{where} is too deeply nested or too large to read."
+    if what == "none defined":
+        return (f"{notebook} defines none of the graded functions ({', '.join(expected)}) in "
+                f"its code cells: write them there, or submit a .py file.")
+    return f"{notebook} could not be read as a module ({what}{': ' + detail if detail else ''})."
+
+
+def notebook_note(notebook: str, what: str = "", cell=None, line=None, raised=None, **_) -> str:
+    """What the grader did with a notebook's statement it did not run as part of the module."""
+    where = f"{notebook}, cell {cell}"
+    if what == "skipped":
+        return f"{where} has a syntax error (line {line}) and was skipped."
+    why = f"raised {raised}" if raised else "took too long"
+    return f"{where}, line {line}: an assignment that {why} was taken for analysis and dropped."
+
+
 def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -> str:
     """The sentence for a kmeans.py (or a notebook) that could not be loaded."""
     if notebook:

@@ -316,18 +316,45 @@ def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
     raise GraderFault(f"the sandbox gave an unknown outcome: {outcome!r}")
 
 
+NOTEBOOK_FACTS = {"what": str, "cell": int, "line": int, "message": str, "function": str,
+                  "error": str, "detail": str, "expected": list, "raised": str}
+
+
+def _facts(data) -> dict:
+    """The facts the sandbox sent of a notebook (a note, or a problem as JSON), with only the
+    names and types checks.py words; a problem that is not that is its own detail."""
+    import json
+
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {"what": "unreadable", "detail": data}
+    if not isinstance(data, dict) or not isinstance(data.get("what"), str):
+        return {"what": "unreadable", "detail": str(data)[:200]}
+    return {key: value for key, value in data.items() if key in NOTEBOOK_FACTS
+            and isinstance(value, NOTEBOOK_FACTS[key]) and not isinstance(value, bool)
+            and (key != "expected" or all(isinstance(v, str) for v in value))}
+
+
 def load(box: sandbox.Sandbox):
     """Start the submission's worker: (functions, None, printed) or (None, message, printed)."""
     try:
         outcome = box.start()
     except sandbox.NotReady as error:
         raise GraderFault(str(error)) from None
+    notebook = box.module.notebook
     if isinstance(outcome, sandbox.Loaded):
-        box.notes, box.text = outcome.notes, outcome.text
+        box.notes = [_checks().notebook_note(notebook, **_facts(note))
+                     for note in outcome.notes]
+        box.text = outcome.text
         return outcome.functions, None, outcome.printed
     if isinstance(outcome, sandbox.Raised):
-        message = _checks().load_message(outcome.type, outcome.message, outcome.line,
-                                         outcome.where, box.module.notebook)
+        problem = outcome.message
+        if notebook and outcome.type == "NotebookError":
+            problem = _checks().notebook_problem(notebook, **_facts(problem))
+        message = _checks().load_message(outcome.type, problem, outcome.line, outcome.where,
+                                         notebook)
         return None, message, outcome.printed
     name = box.module.notebook or "kmeans.py"
     return None, f"{name} {student_error(outcome, box.limits, ' while loading')}", ""

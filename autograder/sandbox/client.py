@@ -81,7 +81,8 @@ class NotRun:
 class Loaded:
     functions: list
     printed: str = ""
-    notes: list = field(default_factory=list)  # a notebook's statements taken for analysis
+    notes: list = field(default_factory=list)  # of a notebook's statements taken for
+    # analysis, each a dict of plain values (notebook.run says which), for the caller to word
     text: str = ""  # a notebook's module part, as the student wrote it
 
 
@@ -234,9 +235,9 @@ class Module:
 
     source: bytes
     notebook: str | None = None
-    name: str = "module"  # the __name__ it runs under
     prelude: bytes = b""
     expected: tuple = ()
+    name: str = "module"  # the __name__ it runs under
 
 
 class Sandbox:
@@ -280,7 +281,7 @@ class Sandbox:
             names = protocol.field(loaded.value, "functions", list)
             notes = protocol.field(loaded.value, "notes", list, [], required=False)
             return Loaded([protocol.text(str(n))[:200] for n in names[:1000]], loaded.printed,
-                          [protocol.text(str(n))[:300] for n in notes[:20]],
+                          [_note(note) for note in notes[:20]],
                           protocol.field(loaded.value, "text", str, "", required=False))
         except protocol.FrameError as error:
             self.stop()
@@ -437,6 +438,24 @@ def reply_outcome(header: dict, arrays: dict):
                   line if type(line) is int else None,
                   errno if type(errno) is int else None, text,
                   protocol.text(where)[:200] if isinstance(where, str) else None)
+
+
+def _note(note) -> dict:
+    """A note on a notebook as plain data: at most 8 names, each of a string, a number, None or
+    a list of strings; FrameError if it is not that."""
+    if not isinstance(note, dict) or len(note) > 8:
+        raise protocol.FrameError("a note that is not a small object")
+    kept = {}
+    for key, value in note.items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = [protocol.text(v)[:100] for v in value[:20]]
+        elif isinstance(value, str):
+            value = protocol.text(value)[:200]
+        elif value is not None and type(value) is not int:
+            raise protocol.FrameError(f"a note's {protocol.text(str(key))[:50]!r} of type "
+                                      f"{type(value).__name__}")
+        kept[protocol.text(str(key))[:50]] = value
+    return kept
 
 
 def _printed_text(printed: dict) -> str:

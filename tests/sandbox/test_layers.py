@@ -98,3 +98,25 @@ def test_bubblewrap_is_unavailable_without_bwrap(monkeypatch, tmp_path):
 def test_a_uid_of_its_own_per_worker_from_the_sandbox_range():
     uids = limits.uids_of(os.getpid(), 3)
     assert len(set(uids)) == 3 and all(u in limits.SANDBOX_UIDS for u in uids)
+
+
+def test_a_notebook_comes_back_as_data_for_the_caller_to_word():
+    import json
+
+    import nbformat
+
+    from autograder.sandbox import notebook
+
+    cells = ["def double(x):\n    return 2 * x", "if True print(1)", "data = open('none.csv')"]
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    module = {"__name__": "victim"}
+    notes, text = notebook.run(nbformat.writes(book).encode(), "nb.ipynb", module, ["double"])
+    assert module["double"](4) == 8 and "def double" in text
+    assert notes == [{"what": "skipped", "cell": 2, "line": 1},
+                     {"what": "dropped", "cell": 3, "line": 1, "raised": "FileNotFoundError"}]
+    with pytest.raises(notebook.NotebookError) as error:
+        notebook.run(nbformat.writes(book).encode(), "nb.ipynb", {}, ["triple"])
+    assert json.loads(str(error.value)) == {"what": "none defined", "expected": ["triple"]}
+    with pytest.raises(notebook.NotebookError) as error:
+        notebook.run(b"\xff", "nb.ipynb", {})
+    assert json.loads(str(error.value)) == {"what": "not utf-8"}
