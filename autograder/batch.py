@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import feedback, lms, sandbox
-from .grading import FUNCTIONS
+from .grading import FUNCTIONS, PROBED
 
 STUDENTS = "students"  # OUTDIR/students/<key>/: one folder per student, nothing else in it
 ROSTER = "roster.json"
@@ -283,17 +283,19 @@ def _start_server() -> None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.cli", "autograder.grading",
                                     "autograder.results", *sandbox.PRELOAD])
-    previous = os.environ.get(BATCH_PID)
-    os.environ[BATCH_PID] = str(os.getpid())
+    marks = {BATCH_PID: str(os.getpid()), PROBED: json.dumps(sandbox.probed())}  # the graders
+    previous = {name: os.environ.get(name) for name in marks}  # need not probe again
+    os.environ.update(marks)
     try:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
     finally:
-        if previous is None:
-            del os.environ[BATCH_PID]
-        else:
-            os.environ[BATCH_PID] = previous
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
     _SERVER.append(context)
 
 

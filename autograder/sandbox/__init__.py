@@ -7,14 +7,15 @@ runs one module behind a worker and returns typed outcomes for its loading and i
 layer, which the modes use: bubblewrap.py, landlock.py, seccomp.py, limits.py; protocol.py is
 the wire and the value codec (the one place what comes back is validated); worker.py the other
 side. For a caller that runs many graders: :func:`prepare` a folder that will hold workers'
-staging, :func:`reap` what is left running from it, and preload :data:`PRELOAD`.
+staging, :func:`reap` what is left running from it, preload :data:`PRELOAD`, and hand what
+its probes found (:func:`probed`) to the graders it starts (:func:`remember`).
 """
 
 import os
 
 from .client import (Died, Loaded, Malformed, Module, NotReady, NotRun, Raised, Returned,
                      Sandbox, TimedOut)
-from .detect import Isolation, SandboxUnavailable, detect, readable_paths
+from .detect import Isolation, SandboxUnavailable, detect, probed, readable_paths, remember
 from .limits import Limits, die_with_parent, uids_of
 from .modes import NAMES as MODES, REGISTRY, Mode
 from .protocol import Foreign, FrameError
@@ -42,4 +43,4 @@ def reap(folder) -> None:
 __all__ = ["Died", "Foreign", "FrameError", "Isolation", "Limits", "Loaded", "Malformed", "MODES",
            "Mode", "Module", "NotReady", "NotRun", "PRELOAD", "Raised", "REGISTRY", "Returned",
            "Sandbox", "SandboxUnavailable", "TimedOut", "detect", "die_with_parent", "prepare",
-           "readable_paths", "reap", "uids_of"]
+           "probed", "readable_paths", "reap", "remember", "uids_of"]

@@ -119,6 +119,23 @@ def _start(isolation: Isolation, hidden) -> str | None:
     return None if isinstance(loaded, Loaded) else f"its worker could not load a module ({loaded})"
 
 
+def probed() -> dict:
+    """What this process's probes found, as plain data: {"MODE own-uid|grader-uid": None or why},
+    for :func:`remember` in a process this one starts (so that it need not probe again)."""
+    return {f"{name} {'own-uid' if own else 'grader-uid'}": why
+            for (name, own), why in _probed.items()}
+
+
+def remember(found: dict) -> None:
+    """Take what another process's probes found (:func:`probed`) as this process's own. A mode
+    taken on its word whose worker then dies before "ready" is still fallen back from."""
+    for key, why in found.items() if isinstance(found, dict) else ():
+        name, _, uid = str(key).partition(" ")
+        if name in NAMES and uid in ("own-uid", "grader-uid") and (why is None or
+                                                                isinstance(why, str)):
+            _probed.setdefault((name, uid == "own-uid"), why)
+
+
 def fall_back(isolation: Isolation, why: str, hidden=()) -> Isolation | None:
     """A worker of ``isolation`` died before "ready" (``why``): mark its mode broken for this
     process and return the next mode that starts here (its ``missing`` saying why), or None
