@@ -4,7 +4,8 @@
 outcomes below, never raises for anything the module did: :class:`Returned`, :class:`Raised`,
 :class:`Died`, :class:`TimedOut`, :class:`Malformed` (its reply failed validation),
 :class:`NotRun` (a function that timed out before, or the module's time is used up). A worker
-that dies before "ready" has failed for a reason of the grader's: :class:`NotReady` is raised.
+that dies before "ready" has failed for a reason of the grader's, or of its isolation mode: the
+next mode that starts here is taken (detect.fall_back), or :class:`NotReady` is raised.
 
 Calls are budgeted in CPU seconds the worker used, read from /proc, so that a neighbour's load
 cannot time a correct module out; a wall-clock ceiling (``Limits.wall_factor`` times the CPU
@@ -100,8 +101,8 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
     isolation, limits, scratch = process.isolation, process.limits, process.scratch
     settings = {"fds": list(fds), "site": site_folders(), "stage": str(process.stage),
                 "source": str(process.stage / "module"), "scratch": str(scratch),
-                "notebook": module.notebook, "name": module.name, "prelude": str(process.stage / "prelude"),
-                "expected": list(module.expected),
+                "notebook": module.notebook, "prelude": str(process.stage / "prelude"),
+                "expected": list(module.expected), "name": module.name,
                 "readable": readable_paths(hidden), "landlock": isolation.landlock,
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
                 "parent": None if isolation.mode.namespaced else os.getpid(),

@@ -2,7 +2,6 @@
 says "ready", and one whose worker dies first is passed over, with why, never graded with."""
 
 import importlib
-import os
 import subprocess
 import sys
 import time

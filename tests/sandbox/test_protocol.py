@@ -52,7 +52,8 @@ def test_a_frame_round_trips_with_its_arrays():
     (frame({"x": 1}, sizes={"a": -1}), "with size -1"),
     (frame({"x": 1}, sizes={"a": "12"}), "with size '12'"),
     (frame({"x": 1}, sizes={"a": 1 << 40}), "more than the"),
-    (frame({"x": 1}, sizes={f"a{i}": 0 for i in range(protocol.MAX_ARRAYS + 1)}), "arrays (at most"),
+    (frame({"x": 1}, sizes={f"a{i}": 0 for i in range(protocol.MAX_ARRAYS + 1)}),
+     "arrays (at most"),
     (struct.pack("<Q", 2) + b"[]", "a header of type list"),
 ])
 def test_malformed_headers_are_refused(raw, problem):

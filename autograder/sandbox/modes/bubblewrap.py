@@ -1,5 +1,5 @@
-"""The bubblewrap mode: the worker in namespaces of its own (the bubblewrap layer, ../bubblewrap.py),
-with Landlock, seccomp and the limits inside too; /tmp is its scratch, a size-limited tmpfs."""
+"""The bubblewrap mode: the worker in namespaces of its own (the layer in ../bubblewrap.py), with
+Landlock, seccomp and the limits inside too; /tmp is its scratch, a size-limited tmpfs."""
 
 from pathlib import Path
 
