@@ -146,7 +146,7 @@ def test_otter_markers_keep_the_stub_raise_unreachable_in_the_reference():
 
 
 def test_otter_generate_and_run_with_the_release_test_files(assignment, tmp_path):
-    """The README's recipe: the public tests and data as support folders, then otter run."""
+    """docs/instructors.md's recipe: public tests and data as support folders, then otter run."""
     support = assignment / "otter_support"
     support.mkdir()
     for name in ("test_kmeans.py", "checks.py"):

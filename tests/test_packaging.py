@@ -49,17 +49,17 @@ def test_release_public_tests_run_on_their_own(tmp_path):
 
 
 def readme_gradescope_steps() -> str:
-    """The README's lines that try the Gradescope zip in an empty folder, as written there."""
-    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^( *)```\n(.*?)^\1```", readme, re.MULTILINE | re.DOTALL)
+    """docs/instructors.md's lines that try the Gradescope zip in an empty folder, as written."""
+    page = (paths.ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^( *)```\n(.*?)^\1```", page, re.MULTILINE | re.DOTALL)
     (block,) = [text for _, text in blocks if "unzip" in text and "run_autograder" in text]
     return textwrap.dedent(block)
 
 
 @pytest.fixture(scope="module")
 def gradescope_root():
-    """Gradescope's layout in a folder, made by running the README's steps verbatim in an empty
-    folder (the package's `python` first on PATH, as in an activated venv).
+    """Gradescope's layout in a folder, made by running docs/instructors.md's steps verbatim in an
+    empty folder (the package's `python` first on PATH, as in an activated venv).
 
     Like /autograder, and unlike pytest's own temporary folders (0700), every user may walk
     into it: what keeps student code out of the hidden files must be the grader's doing.
@@ -75,7 +75,7 @@ def gradescope_root():
         assert done.returncode == 0, done.stdout + done.stderr
         root = folder / "root"
         results = json.loads((root / "results" / "results.json").read_text())
-        assert results["score"] == 0  # the README says: the stub's results
+        assert results["score"] == 0  # the page says: the stub's results
         assert all("not implemented yet" in t["output"] for t in results["tests"]
                    if t["name"].startswith("find_closest_centroids"))
         yield root
