@@ -298,7 +298,9 @@ class Sandbox:
             self.stop()
             detail = ready.stderr if isinstance(ready, Died) else repr(ready)
             lines = [line.strip() for line in detail.splitlines() if line.strip()]
-            why = f"its worker died before it was ready ({lines[-1][:200] if lines else ready})"
+            why = (f"its worker did not say it was ready within {ready.seconds:g} s of "
+                   f"{ready.clock} time" if isinstance(ready, TimedOut) else
+                   f"its worker died before it was ready ({lines[-1][:200] if lines else ready})")
             raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}", why)
         asked = sorted(layer.split()[0] for layer in self.isolation.layers
                        if layer.split()[0] in ("landlock", "seccomp"))

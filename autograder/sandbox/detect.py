@@ -23,7 +23,7 @@ from .limits import Limits, cgroup_available
 from .modes import NAMES, REGISTRY, Mode
 
 SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache")
-PROBE_SECONDS = 5.0  # CPU seconds a probing worker may take to load nothing (wall: 3 times)
+PROBE_SECONDS = 10.0  # CPU seconds a probing worker may take to load nothing (wall: 3 times)
 _probed = {}  # (mode name, own uid) -> None if its worker got ready, else why not (one line)
 _chosen = {}  # detect()'s arguments -> the Isolation it returned
 

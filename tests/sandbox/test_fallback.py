@@ -38,7 +38,8 @@ def test_the_grader_falls_to_the_next_mode_and_names_it(fake, why, fake_bwrap, t
         assert results["extra_data"]["isolation"] == NEXT
         bubblewrap = [m for m in results["extra_data"]["missing_layers"]
                       if m.startswith("bubblewrap (")]
-        assert bubblewrap and "before it was ready" in bubblewrap[0] and why in bubblewrap[0]
+        assert bubblewrap and "before it was ready" in bubblewrap[0] and why in bubblewrap[0], \
+            results["extra_data"]["missing_layers"]
         assert f"Missing here: bubblewrap (its worker died before it was ready" in \
             results["output"]
         assert why in results["output"]

@@ -82,7 +82,7 @@ def test_a_probe_that_hangs_is_given_up_in_bounded_time(fake_bwrap, monkeypatch)
     isolation = sandbox.detect()
     assert time.monotonic() - started < 10
     assert isolation.name != "bubblewrap"
-    assert "before it was ready" in dict(isolation.passed_over)["bubblewrap"]
+    assert "did not say it was ready within 0.5 s" in dict(isolation.passed_over)["bubblewrap"]
 
 
 @NEEDS_BWRAP
