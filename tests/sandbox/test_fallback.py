@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIRST_ONLY, WITHOUT_SIZE
+from sandbox_fakes import FIRST_ONLY, WITHOUT_SIZE, fake_bwrap, fresh  # noqa: F401 (fixtures)
 
 from autograder import paths
 from autograder.sandbox import landlock

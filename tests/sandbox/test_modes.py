@@ -7,7 +7,8 @@ import sys
 import time
 
 import pytest
-from conftest import FIRST_ONLY, REAL_BWRAP, WITHOUT_SIZE
+from sandbox_fakes import (FIRST_ONLY, REAL_BWRAP, WITHOUT_SIZE,  # noqa: F401 (fixtures)
+                           fake_bwrap, fresh)
 
 from autograder import sandbox
 from autograder.sandbox import landlock, modes

@@ -1,4 +1,6 @@
-"""Helpers for the sandbox's own tests: fresh detection, and fake bwrap programs on PATH."""
+"""Helpers for the sandbox's own tests: fresh detection, and fake bwrap programs on PATH.
+
+Not a conftest.py: the tests above import theirs as ``conftest``. Import the fixtures by name."""
 
 import importlib
 import os
