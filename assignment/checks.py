@@ -217,6 +217,34 @@ def expect_raises(module, name: str, error: type, args: tuple, called: str, why:
     fail(message)
 
 
+# -- How the grader isolated your code -----------------------------------------------------------
+# One note in every result: the isolation mode your code ran under, and what it could not do.
+
+def isolation_note(mode: str, own_uid: bool, forced: bool, has_landlock: bool, missing=(),
+                   strongest: bool = False) -> str:
+    """The note on how student code was isolated (``missing``: the layers and modes this
+    machine lacked, each with why; the mode's own strength is said unless it is the strongest)."""
+    who = "under a uid of its own" if own_uid else "under the grader's uid"
+    if mode == "bubblewrap":
+        text = (f"Student code ran under bubblewrap {who}: no network, no view of the grader's "
+                f"files, no new processes, and limits per submission.")
+    elif mode == "landlock":
+        text = (f"Student code ran with Landlock and seccomp {who} (bubblewrap could not run "
+                f"here): it could read only the Python installation and its own files, write "
+                f"only its scratch folder, reach no network and start no process.")
+    elif mode == "process":
+        why = ("KMEANS_SANDBOX=process was asked for" if forced else
+               "this kernel has no Landlock and bubblewrap could not run" if not has_landlock
+               else "neither bubblewrap nor Landlock could run here")
+        text = (f"WARNING: student code ran in a separate process {who} with seccomp and "
+                f"resource limits only ({why}), so it could read this machine's files. Do not "
+                f"grade untrusted submissions like this.")
+    else:
+        text = f"Student code ran in the grader's {mode} sandbox {who}."
+    lost = [m for m in missing if not m.startswith("cgroup")]
+    return text + (f" Missing here: {'; '.join(lost)}." if lost and not strongest else "")
+
+
 # -- What happened to a call in the grader's sandbox ---------------------------------------------
 # The grader runs your functions in a separate, locked-down process; these sentences say what
 # happened there when a call did not simply return. ``doing`` ends the sentence (" while loading").
@@ -264,6 +292,36 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
         where += (": the grader runs your code without network access, new processes or "
                   "threads, or other system calls K-means does not need")
     return f"raised {kind}: {message}{where}"
+
+
+def notebook_problem(notebook: str, what: str, cell=None, line=None, message="", function="",
+                     error="", detail="", expected=(), **_) -> str:
+    """Why a notebook could not be read as a module (the sandbox's key ``what`` and facts)."""
+    where = f"{notebook}, cell {cell}"
+    if what == "not utf-8":
+        return f"{notebook} is not UTF-8 text, so it is not a notebook."
+    if what == "too nested":
+        return f"{notebook} is nested too deeply to be a notebook."
+    if what == "invalid":
+        return f"{notebook} is not a valid notebook ({error}{': ' + detail if detail else ''})."
+    if what == "syntax":
+        return (f"{where}, line {line}: a syntax error ({message}) in the cell that defines "
+                f"{function}.")
+    if what == "too large":
+        return f"{where} is too deeply nested or too large to read."
+    if what == "none defined":
+        return (f"{notebook} defines none of the graded functions ({', '.join(expected)}) in "
+                f"its code cells: write them there, or submit a .py file.")
+    return f"{notebook} could not be read as a module ({what}{': ' + detail if detail else ''})."
+
+
+def notebook_note(notebook: str, what: str = "", cell=None, line=None, raised=None, **_) -> str:
+    """What the grader did with a notebook's statement it did not run as part of the module."""
+    where = f"{notebook}, cell {cell}"
+    if what == "skipped":
+        return f"{where} has a syntax error (line {line}) and was skipped."
+    why = f"raised {raised}" if raised else "took too long"
+    return f"{where}, line {line}: an assignment that {why} was taken for analysis and dropped."
 
 
 def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -> str:

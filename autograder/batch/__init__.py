@@ -45,10 +45,10 @@ __all__ = ["BATCH_PID", "FAILED", "BatchError", "Outcome", "Report", "merge", "p
 
 def isolation_warning() -> str | None:
     """The sandbox's warning when student code cannot run under bubblewrap here, else None."""
-    from ..grading import detect_isolation
+    from ..grading import detect_isolation, isolation_note
 
     isolation = detect_isolation()
-    return None if isolation.mode == "bubblewrap" else isolation.note
+    return None if isolation.strongest else isolation_note(isolation)
 
 
 def run(submissions, out, jobs: int | None = None, regrade: bool = False,

@@ -3,19 +3,22 @@ server that has the grader loaded (a fresh Python would spend a third of a gradi
 it), several at once; all stopped on Ctrl-C, and none outliving the batch (``grader.py``)."""
 
 import concurrent.futures
+import json
 import os
 import signal
 import threading
 import time
 from pathlib import Path
 
+from .. import sandbox
+from ..grading import PROBED
 from . import grader, outdir, strays
 
 SUBMISSION_SECONDS = 900  # a whole submission's grading, a backstop behind the per-call limits
 STOP_SECONDS = 1.0  # after Ctrl-C, how long graders get to clean up before they are killed
 BATCH_PID = "KMEANS_BATCH_PID"  # in the environment of every grader a batch starts: the batch
-PRELOAD = ["autograder.batch.grader", "autograder.grading", "autograder.sandbox",
-           "autograder.results"]
+PRELOAD = ["autograder.batch.grader", "autograder.grading", "autograder.results",
+           *sandbox.PRELOAD]
 # How a grader process ends when it is interrupted: its own exit status, or the signal.
 INTERRUPTED = {grader.INTERRUPTED, -signal.SIGINT, -signal.SIGTERM, -signal.SIGKILL}
 OUTPUT_KEPT = 100_000  # characters of what a grader printed, read back
@@ -34,15 +37,18 @@ def server():
         if not _SERVER:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            previous = os.environ.get(BATCH_PID)
-            os.environ[BATCH_PID] = str(os.getpid())
+            # the batch's pid, and what its probes found, so the graders need not probe again
+            marks = {BATCH_PID: str(os.getpid()), PROBED: json.dumps(sandbox.probed())}
+            previous = {name: os.environ.get(name) for name in marks}
+            os.environ.update(marks)
             try:
                 forkserver.ensure_running()
             finally:
-                if previous is None:
-                    del os.environ[BATCH_PID]
-                else:
-                    os.environ[BATCH_PID] = previous
+                for name, value in previous.items():
+                    if value is None:
+                        del os.environ[name]
+                    else:
+                        os.environ[name] = value
             _SERVER.append(context)
     return _SERVER[0]
 

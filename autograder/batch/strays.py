@@ -1,11 +1,12 @@
-"""What a grader leaves when it is killed: its scratch folder and sandboxed workers still
-running from it. (To be replaced by the sandbox's own reaping when it has one.)"""
+"""The batch's temporary folders, and what a killed grader leaves in them: its scratch folder
+and sandboxed workers still running from it (which the sandbox reaps)."""
 
 import os
 import shutil
-import signal
 import tempfile
 from pathlib import Path
+
+from .. import sandbox
 
 PREFIX = "kmeans-batch-"  # TMPDIR/kmeans-batch-<pid>-*: a batch's temporary root
 
@@ -18,13 +19,13 @@ def temporary_root() -> Path:
 def scratch_folder(parent: Path, prefix: str = "grader-") -> Path:
     """A new folder in ``parent`` that a sandbox uid can pass through to its own inside."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    folder.chmod(0o711)
+    sandbox.prepare(folder)  # it holds the workers' staging
     return folder
 
 
 def remove(folder: Path) -> None:
     """Kill what still runs from ``folder``, then remove it."""
-    kill_strays(folder)
+    sandbox.reap(folder)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -35,15 +36,3 @@ def remove_stale_temporary_folders() -> None:
         if pid.isdigit() and not Path(f"/proc/{pid}").exists() and folder.stat().st_uid == os.getuid():
             remove(folder)
 
-
-def kill_strays(folder: Path) -> None:
-    """Kill any process still running from ``folder`` (a sandboxed worker whose grader was
-    killed): its command line names its files there."""
-    needle = str(folder).encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if needle in handle.read():
-                    os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            continue

@@ -13,16 +13,16 @@ is a ``results.Results``, which alone writes results.json.
 """
 
 from .faults import GraderError, GraderFault, SetupFault, StudentFault
-from .orchestration import (FUNCTIONS, Graded, detect_isolation, grade, grade_and_write,
-                            hidden_paths)
+from .orchestration import (FUNCTIONS, PROBED, Graded, detect_isolation, grade,
+                            grade_and_write, hidden_paths, isolation_note)
 from .output import printed_excerpt, print_fault, save_artifacts, save_text, summary_table
 from .plugin import (OUTPUT_LIMIT, PASSED, PUBLIC_TESTS, SUITES, Collector, check_names,
                      collect_checks, describe_check, run_suites)
 from .student import BUILTIN_ERRORS, HIDDEN_MESSAGE, Loading, StudentModule, load, student_error
 
-__all__ = ["BUILTIN_ERRORS", "FUNCTIONS", "HIDDEN_MESSAGE", "OUTPUT_LIMIT", "PASSED",
-           "PUBLIC_TESTS", "SUITES", "Collector", "Graded", "GraderError", "GraderFault",
-           "Loading", "SetupFault", "StudentFault", "StudentModule", "check_names",
+__all__ = ["BUILTIN_ERRORS", "Collector", "FUNCTIONS", "Graded", "GraderError", "GraderFault",
+           "HIDDEN_MESSAGE", "Loading", "OUTPUT_LIMIT", "PASSED", "PROBED", "PUBLIC_TESTS",
+           "SUITES", "SetupFault", "StudentFault", "StudentModule", "check_names",
            "collect_checks", "describe_check", "detect_isolation", "grade", "grade_and_write",
-           "hidden_paths", "load", "print_fault", "printed_excerpt", "run_suites",
-           "save_artifacts", "save_text", "student_error", "summary_table"]
+           "hidden_paths", "isolation_note", "load", "print_fault", "printed_excerpt",
+           "run_suites", "save_artifacts", "save_text", "student_error", "summary_table"]

@@ -7,6 +7,9 @@ returns what happened as a :class:`Graded` for its caller to print. A submission
 staged or loaded is graded too: every check it would have had scores 0, with the reason.
 """
 
+import contextlib
+import json
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,18 +22,39 @@ from ..submission import SubmissionError, stage
 from .faults import GraderFault, SetupFault
 from .output import fault_details, printed_excerpt, save_artifacts, save_text, summary_table
 from .plugin import collect_checks, run_suites
-from .student import StudentModule, load
+from .student import StudentModule, _checks, load
 
 FUNCTIONS = spec.NAMES
 
 
-def detect_isolation() -> Isolation:
-    """The isolation this machine allows (KMEANS_SANDBOX forces one); GraderFault if the one
-    asked for cannot run."""
+PROBED = "KMEANS_SANDBOX_PROBED"  # what a batch's probes found, for the graders it starts
+
+
+def detect_isolation(environ=os.environ) -> Isolation:
+    """The isolation this machine allows: ``KMEANS_SANDBOX=bubblewrap|landlock|process`` forces
+    one, ``fallback`` the strongest without bubblewrap, ``auto`` (the default) the strongest;
+    SetupFault if the one asked for cannot run."""
+    asked = environ.get("KMEANS_SANDBOX", "auto").strip().lower() or "auto"
+    if asked not in ("auto", "fallback", *sandbox.MODES):
+        raise SetupFault(f"KMEANS_SANDBOX={asked!r} is not a mode: use auto, "
+                         f"{', '.join(sandbox.MODES)} or fallback")
+    if environ.get(PROBED):
+        with contextlib.suppress(ValueError):
+            sandbox.remember(json.loads(environ[PROBED]))
+    forced = asked if asked in sandbox.MODES else None
+    without = ("bubblewrap",) if asked == "fallback" else ()
     try:
-        return sandbox.detect()
+        return sandbox.detect(forced, without, hidden_paths())
     except sandbox.SandboxUnavailable as error:
-        raise SetupFault(str(error)) from None
+        raise SetupFault(f"KMEANS_SANDBOX={asked}, but {error.mode} cannot run here: "
+                         f"{error.why}") from None
+
+
+def isolation_note(isolation: Isolation) -> str:
+    """What the results say of how student code was isolated (worded by checks.py)."""
+    return _checks().isolation_note(isolation.name, isolation.own_uid, isolation.forced,
+                                    sandbox.landlock.abi_version() > 0, isolation.missing,
+                                    isolation.strongest)
 
 
 def hidden_paths() -> list[Path]:
@@ -62,15 +86,16 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         except SubmissionError as error:
             return _unloadable(str(error), isolation, include_hidden, hidden_visibility,
                                started=started)
-        module = sandbox.Module(staged.read_bytes())
+        module = sandbox.Module(staged.read_bytes(), name="kmeans")
         if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
             module = sandbox.Module(module.source, staged.name,
-                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS)
-    with sandbox.Sandbox(module, isolation, limits, hidden_paths()) as box:
+                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS, "kmeans")
+    with sandbox.Sandbox(module, isolation, limits, hidden_paths(),
+                         prefix="kmeans-worker-") as box:
         loading = load(box)
         if loading.problem is not None:
-            return _unloadable(loading.problem, isolation, include_hidden, hidden_visibility,
-                               loading.printed, started)
+            return _unloadable(loading.problem, box.isolation, include_hidden,
+                               hidden_visibility, loading.printed, started)
         student = StudentModule(box, loading.functions)
         collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
     if collector.faults:
@@ -79,7 +104,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         save_artifacts(collector.artifacts, artifacts)
         if loading.text:  # a notebook's module part, for comparing submissions
             save_text(loading.text, Path(artifacts) / "source.py")
-    results = _results(collector.results(), isolation, box, loading.functions, started=started)
+    results = _results(collector.results(), box.isolation, box, loading.functions,
+                       started=started)
     if loading.notes:
         results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
                            "graded:\n" + "\n".join(loading.notes))
@@ -91,7 +117,7 @@ def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbo
              functions=None, status: Status = Status.GRADED,
              started: float | None = None) -> Results:
     missing = sorted(f for f in FUNCTIONS if functions is not None and f not in functions)
-    lines = [isolation.note]
+    lines = [isolation_note(isolation)]
     if missing:
         lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
     if box and box.timed_out:
@@ -101,7 +127,7 @@ def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbo
         status = Status.TIMED_OUT
         lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")
-    return Results(tests, status, "\n".join(lines), isolation.mode,
+    return Results(tests, status, "\n".join(lines), isolation.name,
                    None if started is None else time.monotonic() - started, read_submitter(),
                    {"layers": list(isolation.layers), "missing_layers": list(isolation.missing)})
 
@@ -116,7 +142,7 @@ def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
         test.score = 0.0
         test.output = f"Not graded: {message}"
     results = _results(tests, isolation, status=Status.UNREADABLE, started=started)
-    results.output = f"{message}\n{isolation.note}" + (
+    results.output = f"{message}\n{isolation_note(isolation)}" + (
         f"\nWhat kmeans.py printed while loading:\n{output}" if output else "")
     return results
 

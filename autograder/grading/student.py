@@ -8,6 +8,7 @@ function raised, a :class:`StudentFault`, or, when the fault is the grader's, a
 the submission loaded. Every sentence a student reads is worded by ``assignment/checks.py``.
 """
 
+import json
 import sys
 from dataclasses import dataclass
 
@@ -114,18 +115,42 @@ class Loading:
     text: str = ""  # a notebook's module part, as the student wrote it
 
 
+NOTEBOOK_FACTS = {"what": str, "cell": int, "line": int, "message": str, "function": str,
+                  "error": str, "detail": str, "expected": list, "raised": str}
+
+
+def _facts(data) -> dict:
+    """The facts the sandbox sent of a notebook (a note, or a problem as JSON), with only the
+    names and types checks.py words; a problem that is not that is its own detail."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {"what": "unreadable", "detail": data}
+    if not isinstance(data, dict) or not isinstance(data.get("what"), str):
+        return {"what": "unreadable", "detail": str(data)[:200]}
+    return {key: value for key, value in data.items() if key in NOTEBOOK_FACTS
+            and isinstance(value, NOTEBOOK_FACTS[key]) and not isinstance(value, bool)
+            and (key != "expected" or all(isinstance(v, str) for v in value))}
+
+
 def load(box: sandbox.Sandbox) -> Loading:
     """Start the submission's worker; a worker that cannot start is the grader's fault."""
     try:
         outcome = box.start()
     except sandbox.NotReady as error:
         raise GraderFault(str(error)) from None
+    notebook = box.module.notebook
     if isinstance(outcome, sandbox.Loaded):
-        return Loading(tuple(outcome.functions), printed=outcome.printed,
-                       notes=tuple(outcome.notes), text=outcome.text)
+        notes = tuple(_checks().notebook_note(notebook, **_facts(note)) for note in outcome.notes)
+        return Loading(tuple(outcome.functions), printed=outcome.printed, notes=notes,
+                       text=outcome.text)
     if isinstance(outcome, sandbox.Raised):
-        message = _checks().load_message(outcome.type, outcome.message, outcome.line,
-                                         outcome.where, box.module.notebook)
+        problem = outcome.message
+        if notebook and outcome.type == "NotebookError":
+            problem = _checks().notebook_problem(notebook, **_facts(problem))
+        message = _checks().load_message(outcome.type, problem, outcome.line, outcome.where,
+                                         notebook)
         return Loading(None, message, outcome.printed)
-    name = box.module.notebook or "kmeans.py"
+    name = notebook or "kmeans.py"
     return Loading(None, f"{name} {student_error(outcome, box.limits, ' while loading')}")

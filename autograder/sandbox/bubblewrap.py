@@ -8,8 +8,6 @@ start the worker under its own uid with no capability left: root never runs Pyth
 
 import os
 import shutil
-import subprocess
-from functools import lru_cache
 from pathlib import Path
 
 
@@ -19,21 +17,14 @@ def namespaces() -> list[str]:
     return spaces  # as root no user namespace: the worker leaves root through setpriv instead
 
 
-@lru_cache(maxsize=1)
-def probe() -> str | None:
-    """None if bubblewrap runs here, else why not (one line)."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap:
+def unavailable() -> str | None:
+    """Why bubblewrap cannot run here at all (one line), or None: the tools it needs are
+    installed. Whether it really runs is known only by starting a worker (detect.py)."""
+    if not shutil.which("bwrap"):
         return "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     if os.geteuid() == 0 and not shutil.which("setpriv"):
         return "setpriv (util-linux) is missing, so the worker could not leave root"
-    user = [] if os.geteuid() == 0 else ["--unshare-user"]
-    run = subprocess.run([bwrap, *user, *namespaces(), "--ro-bind", "/", "/", "true"],
-                         capture_output=True, text=True)
-    if run.returncode == 0:
-        return None
-    lines = run.stderr.strip().splitlines()
-    return f"bwrap failed: {lines[-1] if lines else 'exit status %d' % run.returncode}"
+    return None
 
 
 def command(worker: list[str], readable: list[str], stage: str, scratch_bytes: int,

@@ -4,7 +4,8 @@
 outcomes below, never raises for anything the module did: :class:`Returned`, :class:`Raised`,
 :class:`Died`, :class:`TimedOut`, :class:`Malformed` (its reply failed validation),
 :class:`NotRun` (a function that timed out before, or the module's time is used up). A worker
-that dies before "ready" has failed for a reason of the grader's: :class:`NotReady` is raised.
+that dies before "ready" has failed for a reason of the grader's, or of its isolation mode: the
+next mode that starts here is taken (detect.fall_back), or :class:`NotReady` is raised.
 
 Calls are budgeted in CPU seconds the worker used, read from /proc, so that a neighbour's load
 cannot time a correct module out; a wall-clock ceiling (``Limits.wall_factor`` times the CPU
@@ -23,8 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import bubblewrap, limits as limits_module, protocol
-from .detect import Isolation, readable_paths, site_folders
+from . import limits as limits_module, protocol
+from .detect import Isolation, fall_back, readable_paths, site_folders
 from .limits import Cgroup, Limits
 
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
@@ -81,25 +82,30 @@ class NotRun:
 class Loaded:
     functions: list
     printed: str = ""
-    notes: list = field(default_factory=list)  # a notebook's statements taken for analysis
+    notes: list = field(default_factory=list)  # of a notebook's statements taken for
+    # analysis, each a dict of plain values (notebook.run says which), for the caller to word
     text: str = ""  # a notebook's module part, as the student wrote it
 
 
 class NotReady(RuntimeError):
-    """The worker died or hung before it was ready: the grader's fault, with its stderr."""
+    """The worker died or hung before it was ready: the grader's fault, with its stderr.
+    ``why`` says it in one line (the last line the worker wrote, if any)."""
+
+    def __init__(self, message: str, why: str):
+        super().__init__(message)
+        self.why = why
 
 
 def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
-    """The worker's command line (under bubblewrap in that mode) and environment."""
+    """The worker's command line (as its isolation mode starts it) and environment."""
     isolation, limits, scratch = process.isolation, process.limits, process.scratch
-    inside = isolation.mode == "bubblewrap"
     settings = {"fds": list(fds), "site": site_folders(), "stage": str(process.stage),
                 "source": str(process.stage / "module"), "scratch": str(scratch),
                 "notebook": module.notebook, "prelude": str(process.stage / "prelude"),
-                "expected": list(module.expected),
+                "expected": list(module.expected), "name": module.name,
                 "readable": readable_paths(hidden), "landlock": isolation.landlock,
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
-                "parent": None if inside else os.getpid(),
+                "parent": None if isolation.mode.namespaced else os.getpid(),
                 "output_chars": limits.output_chars, "request_bytes": 1 << 30}
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(scratch),
            "TMPDIR": str(scratch), "MPLCONFIGDIR": str(scratch / "matplotlib"),
@@ -107,10 +113,7 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
            "MKL_NUM_THREADS": "1"}
     argv = [os.path.realpath(sys.executable), "-I", "-B", "-S",
             str(process.stage / "worker.py"), json.dumps(settings)]
-    if inside:
-        argv = bubblewrap.command(argv, settings["readable"], str(process.stage),
-                                  limits.scratch_bytes, process.uid, env)
-    return argv, env
+    return isolation.mode.command(argv, settings, env, limits.scratch_bytes, process.uid), env
 
 
 def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | None:
@@ -135,32 +138,34 @@ def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | No
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
-    def __init__(self, source: bytes, isolation: Isolation, limits: Limits, hidden, module):
-        self.isolation, self.limits = isolation, limits
+    def __init__(self, isolation: Isolation, limits: Limits, hidden, module, prefix: str):
+        self.isolation, self.limits, mode = isolation, limits, isolation.mode
         self.uid = limits_module.next_uid() if isolation.own_uid else None
-        inside = isolation.mode == "bubblewrap"
-        self.stage = Path(tempfile.mkdtemp(prefix="kmeans-worker-", dir=_reachable_temp(
-            self.uid is not None and not inside)))
+        self.stage = Path(tempfile.mkdtemp(prefix=prefix, dir=mode.stage_folder(
+            self.uid is not None)))
         for name in LAYER_FILES:
             shutil.copyfile(HERE / name, self.stage / name)
-        (self.stage / "module").write_bytes(source)
+        (self.stage / "module").write_bytes(module.source)
         (self.stage / "prelude").write_bytes(module.prelude)
-        self.scratch = Path("/tmp") if inside else self.stage / "scratch"
-        if not inside:
-            self.scratch.mkdir()
+        self.scratch = mode.scratch(self.stage)
         self._protect()
         reqs_r, self.requests = os.pipe()
         self.replies, reps_w = os.pipe()
         err_r, err_w = os.pipe()
         argv, env = _launch(self, (reqs_r, reps_w), module, hidden)
-        drop = {} if inside or self.uid is None else {
-            "user": self.uid, "group": self.uid, "extra_groups": []}
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w, stderr=err_w,
-                                      pass_fds=(reqs_r, reps_w), start_new_session=True,
-                                      env=env, cwd="/", **drop)
+        try:
+            self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w,
+                                          stderr=err_w, pass_fds=(reqs_r, reps_w),
+                                          start_new_session=True, env=env, cwd="/",
+                                          **mode.user(self.uid))
+        except OSError:
+            for fd in (reqs_r, reps_w, err_w, err_r, self.requests, self.replies):
+                os.close(fd)
+            shutil.rmtree(self.stage, ignore_errors=True)
+            raise
         for fd in (reqs_r, reps_w, err_w):
             os.close(fd)
-        self.cgroup = Cgroup.create(f"kmeans-{self.popen.pid}", limits)
+        self.cgroup = Cgroup.create(f"{prefix}{self.popen.pid}", limits)
         if self.cgroup:
             self.cgroup.add(self.popen.pid)
         self.stderr = bytearray()
@@ -193,9 +198,7 @@ class _Process:
         return scratch_over(self.scratch, self.limits.scratch_bytes)
 
     def exit(self) -> Died:
-        code = self.popen.wait()
-        if self.isolation.mode == "bubblewrap" and code > 128:
-            code = -(code - 128)  # bubblewrap reports its child's death by signal as 128 + n
+        code = self.isolation.mode.exit_status(self.popen.wait())
         if code < 0 and -code in set(signal.Signals):
             return Died(None, signal.Signals(-code).name, stderr=self.stderr_text())
         return Died(code, None, stderr=self.stderr_text())
@@ -229,34 +232,30 @@ class _Process:
 class Module:
     """What a worker loads: ``source``, the bytes of a .py file, or with ``notebook`` (its name)
     a notebook's, whose module part (notebook.py) runs after ``prelude`` (a .py source) and must
-    define one of ``expected``."""
+    define one of ``expected``. It runs as a module called ``name``."""
 
     source: bytes
     notebook: str | None = None
     prelude: bytes = b""
     expected: tuple = ()
-
-
-def _reachable_temp(for_other_uid: bool) -> str:
-    """The temporary folder, or /tmp when another uid must enter it and cannot (a folder on the
-    way is closed to others)."""
-    base = tempfile.gettempdir()
-    if for_other_uid and not all(os.stat(p).st_mode & 0o001 for p in
-                                 [base, *map(str, Path(base).parents)]):
-        return "/tmp"
-    return base
+    name: str = "module"  # the __name__ it runs under
 
 
 class Sandbox:
     """One module behind a worker, restarted as needed.
 
     ``hidden`` lists folders the worker must never see even where they lie inside the Python
-    installation (the grader's own package, installed from a wheel, say).
+    installation (the grader's own package, installed from a wheel, say). Each worker is staged
+    in a new folder named ``prefix`` and a random part. A worker that dies before "ready" is the
+    mode's failure, not the module's: the sandbox falls back to the next mode that starts here
+    (``isolation`` then says which, and its ``missing`` why), unless the mode was forced (or
+    ``fall_back`` is false).
     """
 
     def __init__(self, module: Module, isolation: Isolation, limits: Limits = Limits(),
-                 hidden=()):
+                 hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
         self.module, self.isolation, self.limits, self.hidden = module, isolation, limits, hidden
+        self.prefix, self.fall_back = prefix, fall_back
         self.process = None
         self.timed_out = {}  # function name -> TimedOut: never called again
         self.used = 0.0  # CPU seconds of all calls so far (wall-clock where CPU is unreadable)
@@ -265,21 +264,17 @@ class Sandbox:
         self.text = ""  # a notebook's module part, as the student wrote it
 
     def start(self) -> Loaded | Raised | Died | TimedOut | Malformed:
-        """Start a worker and load the module in it; NotReady if the worker never got ready."""
-        self.stop()
-        self.process = _Process(self.module.source, self.isolation, self.limits, self.hidden,
-                                self.module)
-        ready = self._exchange(None, self.limits.load_seconds)
-        if not isinstance(ready, Returned):
-            self.stop()
-            detail = ready.stderr if isinstance(ready, Died) else repr(ready)
-            raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}")
-        asked = sorted(layer.split()[0] for layer in self.isolation.layers
-                       if layer.split()[0] in ("landlock", "seccomp"))
-        reported = protocol.field(ready.value, "layers", list, [], required=False)
-        if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
-            self.stop()  # before any student code: the worker is not what it should be
-            raise NotReady(f"the worker applied {reported}, not the layers asked for ({asked})")
+        """Start a worker and load the module in it; NotReady if no worker got ready (in the
+        forced mode, or in any mode left to fall back to)."""
+        while True:
+            try:
+                self._ready()
+                break
+            except NotReady as error:
+                after = self.fall_back and fall_back(self.isolation, error.why, self.hidden)
+                if not after:
+                    raise
+                self.isolation = after
         loaded = self._exchange({"load": True}, self.limits.load_seconds)
         if not isinstance(loaded, Returned):
             return loaded
@@ -287,11 +282,33 @@ class Sandbox:
             names = protocol.field(loaded.value, "functions", list)
             notes = protocol.field(loaded.value, "notes", list, [], required=False)
             return Loaded([protocol.text(str(n))[:200] for n in names[:1000]], loaded.printed,
-                          [protocol.text(str(n))[:300] for n in notes[:20]],
+                          [_note(note) for note in notes[:20]],
                           protocol.field(loaded.value, "text", str, "", required=False))
         except protocol.FrameError as error:
             self.stop()
             return Malformed(str(error))
+
+    def _ready(self) -> None:
+        """Start a worker of this isolation and see it say "ready" with the layers asked for."""
+        self.stop()
+        self.process = _Process(self.isolation, self.limits, self.hidden, self.module,
+                                self.prefix)
+        ready = self._exchange(None, self.limits.load_seconds)
+        if not isinstance(ready, Returned):
+            self.stop()
+            detail = ready.stderr if isinstance(ready, Died) else repr(ready)
+            lines = [line.strip() for line in detail.splitlines() if line.strip()]
+            why = (f"its worker did not say it was ready within {ready.seconds:g} s of "
+                   f"{ready.clock} time" if isinstance(ready, TimedOut) else
+                   f"its worker died before it was ready ({lines[-1][:200] if lines else ready})")
+            raise NotReady(f"the sandboxed worker did not start ({ready}):\n{detail}", why)
+        asked = sorted(layer.split()[0] for layer in self.isolation.layers
+                       if layer.split()[0] in ("landlock", "seccomp"))
+        reported = protocol.field(ready.value, "layers", list, [], required=False)
+        if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
+            self.stop()  # before any student code: the worker is not what it should be
+            why = f"its worker applied {reported}, not the layers asked for ({asked})"
+            raise NotReady(why, why)
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
         """Call the module's ``name`` in the worker; return the outcome."""
@@ -424,6 +441,24 @@ def reply_outcome(header: dict, arrays: dict):
                   line if type(line) is int else None,
                   errno if type(errno) is int else None, text,
                   protocol.text(where)[:200] if isinstance(where, str) else None)
+
+
+def _note(note) -> dict:
+    """A note on a notebook as plain data: at most 8 names, each of a string, a number, None or
+    a list of strings; FrameError if it is not that."""
+    if not isinstance(note, dict) or len(note) > 8:
+        raise protocol.FrameError("a note that is not a small object")
+    kept = {}
+    for key, value in note.items():
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = [protocol.text(v)[:100] for v in value[:20]]
+        elif isinstance(value, str):
+            value = protocol.text(value)[:200]
+        elif value is not None and type(value) is not int:
+            raise protocol.FrameError(f"a note's {protocol.text(str(key))[:50]!r} of type "
+                                      f"{type(value).__name__}")
+        kept[protocol.text(str(key))[:50]] = value
+    return kept
 
 
 def _printed_text(printed: dict) -> str:

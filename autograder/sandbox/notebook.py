@@ -6,10 +6,14 @@ module, each assignment dropped if it fails or takes more than a second of CPU (
 such as loading data the grader does not have); every other statement (calls, loops, prints,
 plots), IPython magics and shell lines never run.
 
+What went wrong, and what was dropped, come back as data (a key and facts, see
+:class:`NotebookError` and :func:`run`'s notes), which the caller words for the student.
+
 Runs in the worker (copied beside it): standard library, and nbformat to read the notebook.
 """
 
 import ast
+import json
 import signal
 
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -20,27 +24,31 @@ MAX_NOTES = 20
 
 
 class NotebookError(Exception):
-    """The notebook cannot be read as a module; the message says why, for the student."""
+    """The notebook cannot be read as a module: ``what`` is why ("not utf-8", "too nested",
+    "invalid", "syntax", "too large", "none defined"), with its facts; the message is both as
+    JSON, for the caller to word."""
+
+    def __init__(self, what: str, **facts):
+        super().__init__(json.dumps({"what": what, **facts}))
 
 
 class _TooLong(BaseException):
     pass
 
 
-def code_cells(data: bytes, name: str) -> list[str]:
+def code_cells(data: bytes) -> list[str]:
     """The source of each code cell (nbformat reads every version, upgrading to 4)."""
     import nbformat
 
     try:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
     except UnicodeDecodeError:
-        raise NotebookError(f"{name} is not UTF-8 text, so it is not a notebook.") from None
+        raise NotebookError("not utf-8") from None
     except RecursionError:
-        raise NotebookError(f"{name} is nested too deeply to be a notebook.") from None
+        raise NotebookError("too nested") from None
     except Exception as error:  # nbformat raises many kinds for a broken notebook
         first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-        raise NotebookError(f"{name} is not a valid notebook ({type(error).__name__}"
-                            f"{': ' + first if first else ''}).") from None
+        raise NotebookError("invalid", error=type(error).__name__[:100], detail=first) from None
     sources = []
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code":
@@ -51,11 +59,13 @@ def code_cells(data: bytes, name: str) -> list[str]:
     return sources
 
 
-def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], str]:
-    """Run the notebook's module part in ``module``; return notes on what was dropped, and the
-    text of what ran (the student's own lines, for comparing submissions)."""
+def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[dict], str]:
+    """Run the notebook's module part in ``module``; return notes on what was dropped (each a
+    dict: ``what`` "skipped" or "dropped", ``cell``, ``line``, and for "dropped" ``raised``, the
+    exception's name, or None when it took too long), and the text of what ran (the student's
+    own lines, for comparing submissions)."""
     notes, defined, texts, kept = [], set(), [], 0
-    for number, source in enumerate(code_cells(data, name), 1):
+    for number, source in enumerate(code_cells(data), 1):
         if source is None:
             continue
         lines = ["" if line.lstrip().startswith(("%", "!")) else line
@@ -66,13 +76,13 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], s
         except SyntaxError as error:
             graded = [g for g in expected if f"def {g}(" in source]
             if graded:
-                raise NotebookError(f"{where}, line {error.lineno}: a syntax error ({error.msg}) "
-                                    f"in the cell that defines {graded[0]}.") from None
+                raise NotebookError("syntax", cell=number, line=error.lineno,
+                                    message=str(error.msg)[:200], function=graded[0]) from None
             if len(notes) < MAX_NOTES:
-                notes.append(f"{where} has a syntax error (line {error.lineno}) and was skipped.")
+                notes.append({"what": "skipped", "cell": number, "line": error.lineno})
             continue
         except (RecursionError, MemoryError, ValueError):
-            raise NotebookError(f"{where} is too deeply nested or too large to read.") from None
+            raise NotebookError("too large", cell=number) from None
         for node in tree.body:
             if _imports_itself(node, module.get("__name__")):
                 continue  # the prelude defines what it would bring
@@ -87,15 +97,12 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[str], s
                 try:
                     _execute(node, where, module, ASSIGNMENT_SECONDS)
                 except (Exception, _TooLong) as error:
-                    why = "took too long" if isinstance(error, _TooLong) else \
-                        f"raised {type(error).__name__}"
+                    raised = None if isinstance(error, _TooLong) else type(error).__name__
                     if len(notes) < MAX_NOTES:
-                        notes.append(f"{where}, line {node.lineno}: an assignment that {why} "
-                                     f"was taken for analysis and dropped.")
+                        notes.append({"what": "dropped", "cell": number, "line": node.lineno,
+                                      "raised": raised})
     if expected and not defined.intersection(expected):
-        raise NotebookError(f"{name} defines none of the graded functions "
-                            f"({', '.join(expected)}) in its code cells: write them there, or "
-                            f"submit a .py file.")
+        raise NotebookError("none defined", expected=list(expected))
     return notes, "\n\n".join(texts)[:MAX_TEXT]
 
 

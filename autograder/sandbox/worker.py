@@ -124,7 +124,7 @@ def error_reply(error):
 
 def load(source: str) -> tuple[dict, dict]:
     """Run the module (a notebook: its prelude, then its module part); reply with its names."""
-    module, notes, text = {"__name__": "kmeans", "__file__": source}, [], ""
+    module, notes, text = {"__name__": SETTINGS["name"], "__file__": source}, [], ""
     try:
         if SETTINGS.get("notebook"):
             import notebook

@@ -1,0 +1,58 @@
+"""The grader with a bubblewrap that cannot run a worker (bubblewrap 0.6 has no --size; a
+non-root container refuses the namespaces): it grades in the next mode, says so, and every
+grade is what it would be (the reference full, the stub 0), never "grader error"."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sandbox_fakes import FIRST_ONLY, WITHOUT_SIZE, fake_bwrap, fresh  # noqa: F401 (fixtures)
+
+from autograder import paths
+from autograder.sandbox import landlock
+
+NEXT = "landlock" if landlock.abi_version() else "process"
+
+
+def grade(path, out, **env):
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--out",
+                           str(out)], capture_output=True, text=True, timeout=600,
+                          cwd=paths.ROOT, env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("fake, why", [(WITHOUT_SIZE, "Unknown option --size"),
+                                       (FIRST_ONLY, "Operation not permitted")],
+                         ids=["found-by-the-probe", "found-while-grading"])
+def test_the_grader_falls_to_the_next_mode_and_names_it(fake, why, fake_bwrap, tmp_path):
+    log = fake_bwrap(fake)
+    for path, expected in ((paths.ROOT / "solutions" / "kmeans.py", 66),
+                           (paths.ROOT / "assignment" / "kmeans.py", 0)):
+        log.unlink(missing_ok=True)
+        results = grade(path, tmp_path / "results.json")
+        assert results["score"] == expected, results["output"]
+        assert results["extra_data"]["status"] == "graded"
+        assert results["extra_data"]["isolation"] == NEXT
+        bubblewrap = [m for m in results["extra_data"]["missing_layers"]
+                      if m.startswith("bubblewrap (")]
+        assert bubblewrap and "before it was ready" in bubblewrap[0] and why in bubblewrap[0], \
+            results["extra_data"]["missing_layers"]
+        assert f"Missing here: bubblewrap (its worker died before it was ready" in \
+            results["output"]
+        assert why in results["output"]
+
+
+def test_a_forced_bubblewrap_that_cannot_run_is_one_line_for_the_instructor(fake_bwrap,
+                                                                               tmp_path):
+    fake_bwrap(WITHOUT_SIZE)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade",
+                           str(paths.ROOT / "solutions" / "kmeans.py"), "--out",
+                           str(tmp_path / "r.json")], capture_output=True, text=True,
+                          timeout=600, cwd=paths.ROOT, env={**os.environ,
+                                                           "KMEANS_SANDBOX": "bubblewrap"})
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert ("KMEANS_SANDBOX=bubblewrap, but bubblewrap cannot run here: its worker died before "
+            "it was ready (bwrap: Unknown option --size)") in done.stderr
