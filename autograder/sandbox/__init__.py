@@ -14,8 +14,10 @@ its probes found (:func:`probed`) to the graders it starts (:func:`remember`).
 import os
 
 from .client import (Died, Loaded, Malformed, Module, NotReady, NotRun, Raised, Returned,
-                     Sandbox, TimedOut)
-from .detect import Isolation, SandboxUnavailable, detect, probed, readable_paths, remember
+                     TimedOut)
+from .detect import Sandbox, detect, fall_back, probed, remember
+from .installation import readable_paths
+from .isolation import Isolation, SandboxUnavailable
 from .limits import Limits, die_with_parent, uids_of
 from .modes import NAMES as MODES, REGISTRY, Mode
 from .protocol import Foreign, FrameError

@@ -5,7 +5,8 @@ outcomes below, never raises for anything the module did: :class:`Returned`, :cl
 :class:`Died`, :class:`TimedOut`, :class:`Malformed` (its reply failed validation),
 :class:`NotRun` (a function that timed out before, or the module's time is used up). A worker
 that dies before "ready" has failed for a reason of the grader's, or of its isolation mode: the
-next mode that starts here is taken (detect.fall_back), or :class:`NotReady` is raised.
+next mode that starts here is taken (when the caller gives a ``fall_back``, as detect.Sandbox
+does), or :class:`NotReady` is raised.
 
 Calls are budgeted in CPU seconds the worker used, read from /proc, so that a neighbour's load
 cannot time a correct module out; a wall-clock ceiling (``Limits.wall_factor`` times the CPU
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import limits as limits_module, protocol
-from .detect import Isolation, fall_back, readable_paths, site_folders
+from .installation import readable_paths, site_folders
+from .isolation import Isolation
 from .limits import Cgroup, Limits
 
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
@@ -247,13 +249,13 @@ class Sandbox:
     ``hidden`` lists folders the worker must never see even where they lie inside the Python
     installation (the grader's own package, installed from a wheel, say). Each worker is staged
     in a new folder named ``prefix`` and a random part. A worker that dies before "ready" is the
-    mode's failure, not the module's: the sandbox falls back to the next mode that starts here
-    (``isolation`` then says which, and its ``missing`` why), unless the mode was forced (or
-    ``fall_back`` is false).
+    mode's failure, not the module's: given ``fall_back`` (a function of the isolation, why
+    and ``hidden`` that returns the next isolation to try, or None), the sandbox starts again in
+    the isolation it returns (``isolation`` then says which); without it, :class:`NotReady`.
     """
 
     def __init__(self, module: Module, isolation: Isolation, limits: Limits = Limits(),
-                 hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
+                 hidden=(), prefix: str = "sandbox-worker-", fall_back=None):
         self.module, self.isolation, self.limits, self.hidden = module, isolation, limits, hidden
         self.prefix, self.fall_back = prefix, fall_back
         self.process = None
@@ -271,7 +273,8 @@ class Sandbox:
                 self._ready()
                 break
             except NotReady as error:
-                after = self.fall_back and fall_back(self.isolation, error.why, self.hidden)
+                after = self.fall_back and self.fall_back(self.isolation, error.why,
+                                                          self.hidden)
                 if not after:
                     raise
                 self.isolation = after

@@ -1,4 +1,4 @@
-"""Which isolation this machine allows, found by starting a real worker; what a worker may read.
+"""Which isolation this machine allows, found by starting a real worker.
 
 The modes (modes/, strongest first) are tried in turn: a mode is chosen when a worker started
 with exactly the command grading will use says "ready" (a trivial module, within
@@ -13,57 +13,15 @@ Python installation; otherwise it keeps the grader's uid.
 """
 
 import os
-import sys
-import sysconfig
-from dataclasses import dataclass
-from pathlib import Path
 
-from . import landlock, seccomp
+from . import client, landlock, seccomp
+from .isolation import Isolation, SandboxUnavailable
 from .limits import Limits, cgroup_available
 from .modes import NAMES, REGISTRY, Mode
 
-SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache")
 PROBE_SECONDS = 10.0  # CPU seconds a probing worker may take to load nothing (wall: 3 times)
 _probed = {}  # (mode name, own uid) -> None if its worker got ready, else why not (one line)
 _chosen = {}  # detect()'s arguments -> the Isolation it returned
-
-
-class SandboxUnavailable(RuntimeError):
-    """The mode asked for cannot run here: ``mode`` and ``why`` (one line) say which and why."""
-
-    def __init__(self, mode: str, why: str):
-        super().__init__(f"{mode}: {why}")
-        self.mode, self.why = mode, why
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """How student code is isolated on this machine: the data the caller words."""
-
-    mode: Mode
-    own_uid: bool
-    layers: tuple = ()  # what is enforced, e.g. ("bubblewrap", "landlock 7", "seccomp", ...)
-    missing: tuple = ()  # layers and stronger modes this machine lacks, each with why
-    forced: bool = False  # the caller asked for this mode: never fall back from it
-    passed_over: tuple = ()  # (name, why) of each stronger mode that could not run
-    without: tuple = ()  # the modes the caller left out
-
-    @property
-    def name(self) -> str:
-        return self.mode.name
-
-    @property
-    def strongest(self) -> bool:
-        """The strongest mode this package has (the first of the registry)."""
-        return self.mode is REGISTRY[0]
-
-    @property
-    def landlock(self) -> bool:
-        return any(layer.startswith("landlock") for layer in self.layers)
-
-    @property
-    def seccomp(self) -> bool:
-        return "seccomp" in self.layers
 
 
 def detect(forced: str | None = None, without=(), hidden=()) -> Isolation:
@@ -105,18 +63,16 @@ def probe(isolation: Isolation, hidden=()) -> str | None:
 
 
 def _start(isolation: Isolation, hidden) -> str | None:
-    from .client import Loaded, Module, NotReady, Sandbox
-
     limits = Limits(load_seconds=PROBE_SECONDS)
     try:
-        with Sandbox(Module(b""), isolation, limits, hidden, prefix="sandbox-probe-",
-                     fall_back=False) as box:
+        with client.Sandbox(client.Module(b""), isolation, limits, hidden,
+                            prefix="sandbox-probe-") as box:
             loaded = box.start()
-    except NotReady as error:
+    except client.NotReady as error:
         return error.why
     except OSError as error:  # the command itself could not be started
         return f"its worker could not be started ({error.strerror or error})"
-    return None if isinstance(loaded, Loaded) else f"its worker could not load a module ({loaded})"
+    return None if isinstance(loaded, client.Loaded) else f"its worker could not load a module ({loaded})"
 
 
 def probed() -> dict:
@@ -180,59 +136,12 @@ def _isolation(mode: Mode, forced: bool, passed_over, without) -> Isolation:
                      tuple(passed_over), tuple(without))
 
 
-def python_unreadable() -> str | None:
-    """Why another uid could not run this Python, or None if it could (every folder on the way
-    to the installation and its packages open to others)."""
-    for path in {os.path.realpath(sys.executable), sysconfig.get_paths()["stdlib"],
-                 *site_folders()}:
-        for folder in [Path(path), *Path(path).parents]:
-            try:
-                mode = folder.stat().st_mode
-            except OSError:
-                break
-            needed = 0o005 if folder == Path(path) else 0o001  # read and enter; enter
-            if mode & needed != needed:
-                return (f"{folder} is closed to other users, so another uid could not run "
-                        f"this Python: install the grader's Python and packages where others can "
-                        f"read them (/usr, /opt, /srv) to run workers under their own uid")
-    return None
+class Sandbox(client.Sandbox):
+    """A :class:`client.Sandbox` whose worker, if it dies before "ready", is started again in
+    the next mode that starts here (:func:`fall_back`; ``isolation`` then says which, and its
+    ``missing`` why), unless the mode was forced or ``fall_back`` is false."""
 
-
-def site_folders() -> list[str]:
-    """The folders this Python imports third-party packages from (real paths)."""
-    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
-    found = []
-    for entry in sys.path:
-        real = os.path.realpath(entry) if entry else ""
-        if (os.path.isdir(real) and ("site-packages" in real or "dist-packages" in real)
-                and not real.startswith(stdlib + os.sep) and real not in found):
-            found.append(real)
-    return found
-
-
-def readable_paths(hidden=()) -> list[str]:
-    """What a worker may read: the interpreter, its standard library, its packages and the system
-    libraries, with every path in ``hidden`` (and what it holds) left out."""
-    hidden = [os.path.realpath(h) for h in hidden]
-    wanted = {os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix),
-              os.path.realpath(sys.base_exec_prefix), *site_folders(),
-              *(os.path.realpath(p) for p in SYSTEM_LIBRARIES if os.path.exists(p))}
-    wanted = {w for w in wanted if not any(w == o or w.startswith(o + os.sep) for o in wanted
-                                           if o != w and os.path.isdir(o))}
-    allowed = []
-    for root in sorted(wanted):
-        allowed += _without(root, hidden)
-    return allowed
-
-
-def _without(root: str, hidden: list[str]) -> list[str]:
-    """``root``, or its parts when a hidden path lies inside it (recursively). A root inside a
-    hidden folder (a virtual environment kept in the project, say) stays: only it is shown."""
-    if root in hidden:
-        return []
-    if not any(h.startswith(root + os.sep) for h in hidden):
-        return [root]
-    parts = []
-    for entry in sorted(os.listdir(root)):
-        parts += _without(os.path.join(root, entry), hidden)
-    return parts
+    def __init__(self, module: client.Module, isolation: Isolation, limits: Limits = Limits(),
+                 hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
+        super().__init__(module, isolation, limits, hidden, prefix,
+                         globals()["fall_back"] if fall_back else None)

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .. import landlock, seccomp
+from ..installation import python_unreadable
 
 
 class Mode:
@@ -36,8 +37,6 @@ class Mode:
 
     def own_uid_blocker(self) -> str | None:
         """Why a worker could not run under a uid of its own (as root), or None."""
-        from ..detect import python_unreadable
-
         return python_unreadable()
 
     def stage_folder(self, own_uid: bool) -> str:
