@@ -35,10 +35,10 @@ in every isolation mode), by family:
 
 On x86_64 the older twins of allowed calls (``open``, ``stat``, ``lstat``, ``access``,
 ``getdents``, ``readlink``, ``dup2``, ``mkdir``, ``unlink``, ``rmdir``, ``poll``, ``select``,
-``time``) are allowed too: each does what its allowed successor does, and a C library may use
-either. ``clone3`` answers ENOSYS, as on an older kernel, so the C library falls back to
-``clone``, which is refused: a sandboxed function is one thread, so its memory limit, its CPU
-time and its share of the machine are all of it.
+``time``, and ``alarm``, ``setitimer``'s) are allowed too: each does what its allowed successor
+does, and a C library may use either. ``clone3`` answers ENOSYS, as on an older kernel, so the C
+library falls back to ``clone``, which is refused: a sandboxed function is one thread, so its
+memory limit, its CPU time and its share of the machine are all of it.
 
 Refused, among everything not listed: sockets, new processes and threads, ``execve``, sessions
 and process groups, ptrace, shared memory, message queues, inotify, mount, namespaces, keys, bpf,
@@ -89,7 +89,7 @@ ALLOWED = (
 )
 # x86_64's older twins of allowed calls (the generic table of aarch64 has none of them).
 TWINS = ("open", "stat", "lstat", "access", "getdents", "readlink", "dup2", "mkdir", "unlink",
-         "rmdir", "poll", "select", "time")
+         "rmdir", "poll", "select", "time", "alarm")
 SIGNALS_TO_SELF = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 # Calls whose first argument names a process: allowed on this process only (0 or its pid).
 ONLY_ITSELF = ("prlimit64", "sched_getaffinity", "sched_setaffinity", "sched_setscheduler",
@@ -114,7 +114,7 @@ ARCHITECTURES = {
         getresuid=118, getresgid=120, getgroups=115, uname=63, sysinfo=99, getrandom=318,
         getcpu=309, exit=60, exit_group=231,
         open=2, stat=4, lstat=6, access=21, getdents=78, readlink=89, dup2=33, mkdir=83,
-        unlink=87, rmdir=84, poll=7, select=23, time=201,
+        unlink=87, rmdir=84, poll=7, select=23, time=201, alarm=37,
         kill=62, tgkill=234, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297,
         prlimit64=302, sched_getaffinity=204, sched_setaffinity=203, sched_setscheduler=144,
         sched_setparam=142, sched_setattr=314, ioctl=16, fcntl=72, prctl=157, clone3=435,
