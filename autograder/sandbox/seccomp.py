@@ -5,7 +5,8 @@ submission may reasonably use (math, random, itertools, collections, functools, 
 re, warnings, tempfile, logging, ...), nbformat (a notebook is read inside the sandbox) and the
 worker's harness (frames on two pipes, printing to a buffer, reading its staged files, writing in
 its scratch folder) were measured to call once the filter is in force (``strace -f`` of gradings
-in every isolation mode), by family:
+in every isolation mode on x86_64; aarch64 gets the same calls under the generic table's numbers),
+by family:
 
 - memory: ``brk``, ``mmap``, ``munmap``, ``mremap``, ``mprotect``, ``madvise``, ``mbind``
   (allocation, numpy's large arrays, loading an extension module);
