@@ -2,6 +2,8 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=<full
 # fails: kmeans_init_centroids: X is not modified (e.g. shuffled in place)
+# fails: kmeans_init_centroids: X is not modified (10 x 2, K = 4)
+# says: kmeans_init_centroids changed its argument X
 import numpy as np
 
 
