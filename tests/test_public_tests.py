@@ -141,17 +141,15 @@ def check_names_public() -> list:
 
 
 # Goldens that may run outside a sandbox (local pytest runs them in its own process, as a student
-# does): every one whose public verdicts a new check or the local runner changed (the import rule,
-# fresh copies, the initialisation checks), the three correct styles, and one of each other kind of
-# mistake a student makes (wrong values, modified inputs, wrong dtype, raising, not loading,
-# printing). Not the attacks, crashes and hangs: those need the grader's sandbox (or minutes), and
-# the local time limit has a test of its own below. All 88 goldens would take half an hour here.
-AGREEING = ["correct_broadcast.py", "correct_loops.py", "correct_matmul.py",
-            "import_scipy.py", "import_sklearn.py", "import_inside_function.py",
-            "init_seeds_global.py", "init_with_replacement.py", "init_first_rows.py",
-            "init_shuffles_x.py", "init_view.py", "init_no_value_error.py",
-            "closest_modifies_x.py", "means_empty_zero.py", "compress_float_output.py",
-            "always_raises.py", "broken_syntax.py", "exit_means.py", "print_every_iteration.py"]
+# does): every one whose public verdicts the local runner or a new check changed (the import rule,
+# fresh copies, the initialisation checks), two correct styles, and one of each other kind of
+# failure (a modified input, raising, exiting, not parsing). Not the attacks, crashes and hangs:
+# those need the grader's sandbox (or minutes), and the local time limit has a test of its own
+# below. Each golden takes 20-40 s here (pytest, check and grade), so all 88 would take an hour.
+AGREEING = ["correct_broadcast.py", "correct_loops.py", "import_scipy.py", "import_sklearn.py",
+            "import_inside_function.py", "init_seeds_global.py", "init_with_replacement.py",
+            "init_first_rows.py", "init_shuffles_x.py", "closest_modifies_x.py",
+            "always_raises.py", "exit_means.py", "broken_syntax.py"]
 
 
 @pytest.mark.parametrize("name", AGREEING)
@@ -161,7 +159,10 @@ def test_every_public_check_gives_the_same_verdict_locally_in_check_and_in_grade
     local = local_verdicts(submission, tmp_path)
     checked = check_verdicts(submission)
     graded = grade_verdicts(submission, tmp_path)
-    assert set(local) == set(checked) == set(graded) == set(check_names_public())
+    public = set(check_names_public())
+    # (`check` lists the hidden checks too when the file cannot be loaded: only the public count)
+    checked = {check: passed for check, passed in checked.items() if check in public}
+    assert set(local) == set(checked) == set(graded) == public
     differ = [f"{check}: pytest {local[check]}, check {checked[check]}, grade {graded[check]}"
               for check in local if not local[check] == checked[check] == graded[check]]
     assert not differ, "\n".join(differ)
