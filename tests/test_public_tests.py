@@ -273,3 +273,29 @@ def test_the_grader_gives_the_public_checks_the_same_time_limits():
     run_suites(student, include_hidden=False)
     assert student.seen["compress_image"] == 30.0
     assert student.seen["find_closest_centroids"] is None  # the grader's default, 10 s
+
+
+def test_the_students_readme_states_the_points_and_limits_the_grader_uses():
+    """assignment/README.md's points table is spec.py's, with the public tests' share; its time
+    limits and packages are the ones checks.py applies."""
+    import checks
+
+    from autograder import spec
+    from autograder.grading import collect_checks
+
+    readme = (paths.ASSIGNMENT / "README.md").read_text(encoding="utf-8")
+    rows = dict((name, (int(points), int(public))) for name, points, public in re.findall(
+        r"^\| `(\w+)` \| (\d+) \| (\d+) \|$", readme, re.MULTILINE))
+    public = {}
+    for test in collect_checks(include_hidden=False):
+        public[test.function] = public.get(test.function, 0) + test.max_score
+    assert rows == {f.name: (f.points, public[f.name]) for f in spec.FUNCTIONS}
+    total = re.search(r"^\| total \| (\d+) \| (\d+) \|$", readme, re.MULTILINE)
+    assert total and (int(total[1]), int(total[2])) == (spec.TOTAL_POINTS, sum(public.values()))
+    assert f"grader gives {spec.TOTAL_POINTS} points" in readme
+    assert (f"may use {checks.CALL_SECONDS:g} seconds of CPU time "
+            f"({checks.time_limit('compress_image'):g} for\n`compress_image`)") in readme
+    assert f"all calls together, {checks.TOTAL_SECONDS:g}\nseconds" in readme
+    assert checks.WALL_FACTOR == 3 and "three times that of wall-clock time" in readme
+    assert set(checks.AVAILABLE) == {"numpy", "matplotlib", "PIL"}
+    assert "numpy, matplotlib, pillow (imported as\n`PIL`) and the Python standard library" in readme
