@@ -101,7 +101,7 @@ class LocalModule:
                                                       budget=checks.TOTAL_SECONDS))
         # Fresh copies, as the grader sends: nothing a call does to them reaches the test.
         args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
-        given = [a for a in [*args, *kwargs.values()] if isinstance(a, np.ndarray)]
+        given = [a for a in args if isinstance(a, np.ndarray)]  # as the grader counts them
         before = [a.copy() for a in given]
         seconds = self.time_limits.get(name, checks.time_limit(name))
         over = []

@@ -3,7 +3,9 @@
 These tests catch common mistakes early, but passing them does NOT guarantee full marks: the
 grader runs hidden tests on other inputs (larger data, ties, empty clusters, other images).
 The first line of each test's docstring is its name; when it fails, the message says what was
-checked, what was expected and what your function returned.
+checked, what was expected and what your function returned. Your functions are called the way
+the grader calls them (see conftest.py): fresh copies of the inputs for every call, the grader's
+time limits, and only the packages the grader has; so what passes here passes there.
 """
 
 from pathlib import Path
