@@ -12,10 +12,56 @@ also checks that the same call's result is right: a function that returns nothin
 none of its points.
 """
 
+import ast
 import contextlib
+import sys
 
 import numpy as np
 import pytest
+
+# -- What the grader gives a submission ----------------------------------------------------------
+# The same rules hold in `python -m pytest` here and in the grader: each call gets fresh copies of
+# its inputs, and runs under these limits (seconds of CPU time, and WALL_FACTOR times that of
+# wall-clock time for code that sleeps or waits); a function that ran out of time is not called
+# again; all calls of a submission together get TOTAL_SECONDS of CPU time.
+CALL_SECONDS = 10.0
+TIME_LIMITS = {"compress_image": 30.0}  # a longer limit for the capstone, which runs K-means
+WALL_FACTOR = 3.0
+TOTAL_SECONDS = 240.0
+LOAD_SECONDS = 20.0  # loading kmeans.py
+# The packages the grader has, by the name they are imported as, besides the standard library.
+AVAILABLE = {"numpy": "numpy", "matplotlib": "matplotlib", "PIL": "pillow"}
+AVAILABLE_TEXT = ("Only numpy, matplotlib, pillow (imported as PIL) and the standard library are "
+                  "available to submissions, and only kmeans.py is graded: put any helper code "
+                  "in kmeans.py itself.")
+
+
+def time_limit(name: str) -> float:
+    """The CPU seconds one call of the function ``name`` may use."""
+    return TIME_LIMITS.get(name, CALL_SECONDS)
+
+
+def available(module: str) -> bool:
+    """Whether ``import module`` works in the grader (a package it has, or the standard
+    library); ``module`` may be dotted (``scipy.spatial``)."""
+    top = module.split(".")[0]
+    return top in AVAILABLE or top in sys.stdlib_module_names
+
+
+def unavailable_imports(source) -> list[tuple[int, str]]:
+    """(line, package) for each import, run whenever the file loads (a statement of the module
+    itself, outside any function, class, ``if`` or ``try``), of a package the grader does not
+    have. A SyntaxError propagates."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [(node.lineno, name.split(".")[0]) for name in names if not available(name)]
+    return found
 
 
 def fail(message: str):
@@ -55,6 +101,15 @@ def only_with_a_right_result(what: str):
 
 def call(module, name: str, *args, **kwargs):
     """Call ``module.name(*args, **kwargs)``, turning every way it can go wrong into a message."""
+    return call_with_hint(module, name, "", *args, **kwargs)
+
+
+HINTED_ERRORS = (TypeError, AttributeError, ValueError)  # what a wrong kind of argument raises
+
+
+def call_with_hint(module, name: str, hint: str, *args, **kwargs):
+    """As :func:`call`; when the function raises TypeError, AttributeError or ValueError,
+    ``hint`` (the likely mistake) follows the message."""
     function = getattr(module, name, None)
     if function is None:
         fail(f"{name}: kmeans.py does not define a function called {name}.")
@@ -62,6 +117,8 @@ def call(module, name: str, *args, **kwargs):
         return function(*args, **kwargs)
     except Exception as error:  # the student's bug, reported rather than raised
         message = describe_error(name, error)
+        if hint and isinstance(error, HINTED_ERRORS):
+            message = f"{message}. {hint}"
     fail(message)  # outside `except`, so no chained traceback is printed
 
 
@@ -163,8 +220,11 @@ def expect_distinct_rows(name: str, X: np.ndarray, centroids: np.ndarray, what: 
         fail(f"{name}: {what}: every initial centroid must be a row of X, but centroid {bad} "
              f"of the {K}, {short(centroids[bad])}, is not one.")
     if len(set(rows.tolist())) < K:
+        twice = next(int(row) for row in rows if (rows == row).sum() > 1)
         fail(f"{name}: {what}: the {K} centroids must be {K} different rows of X, but only "
-             f"{len(set(rows.tolist()))} are different: draw the indices without replacement.")
+             f"{len(set(rows.tolist()))} are different (row {twice} of X was chosen more than "
+             f"once): draw the indices without replacement, with rng.choice(m, K, "
+             f"replace=False) or rng.permutation(m)[:K].")
     return rows
 
 
@@ -252,8 +312,14 @@ def isolation_note(mode: str, own_uid: bool, forced: bool, has_landlock: bool, m
 def sandbox_message(what: str, doing: str = "", **facts) -> str:
     """The sentence for a call that raised, died, timed out, replied badly or was not run."""
     if what == "timed out":
-        return (f"did not finish within {facts['seconds']:g} s of {facts['clock']} time{doing} "
-                f"(an endless loop, or far too slow?)")
+        seconds = facts["seconds"]
+        wall = facts.get("wall_seconds") or seconds * WALL_FACTOR
+        limit = f"a call may use {seconds:g} s of CPU time and {wall:g} s of wall-clock time"
+        if facts["clock"] == "CPU":
+            return (f"did not finish within {seconds:g} s of CPU time{doing} (an endless loop, "
+                    f"or far too slow?); {limit}")
+        return (f"did not finish within {wall:g} s of wall-clock time{doing} (does it sleep, "
+                f"wait, or ask for input?); {limit}")
     if what == "timed out before":
         return ("was not run again: it timed out in an earlier check, so it was stopped and is "
                 "not called for later checks")
@@ -286,6 +352,8 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     where = f" (kmeans.py line {line})" if line else f" ({cell})" if cell else ""
     if kind == "SystemExit":
         return f"called sys.exit() or exit(){where}: return a value instead"
+    if kind == "ModuleNotFoundError":
+        return f"raised {kind}: {message}{where}. {AVAILABLE_TEXT[:-1]}"
     if errno == 27:  # EFBIG
         where += f": a submission may write files of at most {file_mib} MiB"
     elif errno == 1:  # EPERM, from the sandbox's system call filter
@@ -333,9 +401,7 @@ def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -
         return f"{notebook} could not be loaded ({where}{kind}: {message})."
     where = f"line {line}: " if line else ""
     if kind == "ModuleNotFoundError":
-        return (f"kmeans.py could not be loaded ({where}{kind}: {message}). Only numpy, "
-                f"matplotlib, pillow and the standard library are available to submissions, "
-                f"and only kmeans.py is graded: put any helper code in kmeans.py itself.")
+        return f"kmeans.py could not be loaded ({where}{kind}: {message}). {AVAILABLE_TEXT}"
     if kind == "SystemExit":
         return f"kmeans.py called sys.exit() or exit() while loading ({where.rstrip(': ')})."
     return f"kmeans.py could not be loaded ({where}{kind}: {message})."

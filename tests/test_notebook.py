@@ -65,3 +65,17 @@ def test_notebook_stops_at_the_first_graded_cell_on_the_stub(tmp_path):
     failed = [i for i, c in enumerate(notebook.cells)
               if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     assert failed and "find_closest_centroids(X, initial_centroids)" in notebook.cells[failed[0]].source
+
+
+def test_the_notebook_says_to_edit_kmeans_py_and_hand_it_in_as_the_readme_does():
+    """One way to submit: kmeans.py. The notebook writes no function itself; each graded
+    function's section says to edit it in kmeans.py, then run the cells."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    assert "hand in `kmeans.py`, not this notebook" in markdown[0]
+    for name in GRADED:
+        assert any(f"**Edit `{name}" in text and "in `kmeans.py`, then run" in text
+                   for text in markdown), name
+    readme = (paths.ASSIGNMENT / "README.md").read_text(encoding="utf-8")
+    assert "**What you hand in: `kmeans.py`, and only it.**" in readme
+    assert "The notebook is for\nexploring, not for handing in" in readme

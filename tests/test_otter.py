@@ -32,7 +32,7 @@ def otter_check(folder, target, *extra):
 
 def test_generated_files_cover_every_public_test():
     cases = otter.public_cases()
-    assert len(cases) == 11  # one per public test and parameter set
+    assert len(cases) == 15  # one per public test and parameter set
     assert {c["function"] for c in cases} == set(otter.FUNCTIONS)
 
 
@@ -103,7 +103,7 @@ def test_otter_run_grades_a_kmeans_py_right_and_wrong(assigned, tmp_path):
     scores, _ = otter_run(autograder, tmp_path / "right" / "kmeans.py")
     assert set(scores) == set(otter.FUNCTIONS)
     assert all(score == total for score, total in scores.values()), scores
-    assert sum(total for _, total in scores.values()) == 16
+    assert sum(total for _, total in scores.values()) == 19
     (tmp_path / "wrong").mkdir()
     build("closest_ties_last.py", tmp_path / "wrong")
     scores, results = otter_run(autograder, tmp_path / "wrong" / "kmeans.py")
@@ -118,7 +118,7 @@ def test_otter_run_grades_the_notebook_with_the_data_found(assigned, tmp_path):
     (tmp_path / "solved").mkdir()
     shutil.copy(dist / "autograder" / "kmeans.ipynb", tmp_path / "solved" / "kmeans.ipynb")
     scores, _ = otter_run(autograder, tmp_path / "solved" / "kmeans.ipynb")
-    assert sum(s for s, _ in scores.values()) == 16, scores
+    assert sum(s for s, _ in scores.values()) == 19, scores
     (tmp_path / "blank").mkdir()
     shutil.copy(dist / "student" / "kmeans.ipynb", tmp_path / "blank" / "kmeans.ipynb")
     scores, _ = otter_run(autograder, tmp_path / "blank" / "kmeans.ipynb")
@@ -158,7 +158,7 @@ def test_otter_generate_and_run_with_the_release_test_files(assignment, tmp_path
     (tmp_path / "right").mkdir()
     shutil.copy(paths.SOLUTION, tmp_path / "right" / "kmeans.py")
     scores, _ = otter_run(assignment / "autograder.zip", tmp_path / "right" / "kmeans.py")
-    assert sum(s for s, _ in scores.values()) == 16, scores
+    assert sum(s for s, _ in scores.values()) == 19, scores
     (tmp_path / "stub").mkdir()
     shutil.copy(paths.STUB, tmp_path / "stub" / "kmeans.py")
     scores, _ = otter_run(assignment / "autograder.zip", tmp_path / "stub" / "kmeans.py")

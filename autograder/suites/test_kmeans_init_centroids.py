@@ -6,7 +6,7 @@ import pytest
 from autograder.suites.support import (call, expect_array, expect_distinct_rows,
                                        expect_inputs_kept, fail, only_with_a_right_result,
                                        reply_of, rows_of)
-from checks import expect_raises
+from checks import call_with_hint, expect_raises
 
 NAME = "kmeans_init_centroids"
 pytestmark = pytest.mark.function(NAME)
@@ -49,13 +49,18 @@ def test_every_row_can_be_chosen(student):
         counts[expect_distinct_rows(NAME, X, centroids, f"with X = np.arange(16.0).reshape(8, 2), "
                                     f"K = 2 and rng={seed}")] += 1
     expected = 120 * 2 / 8
+    if counts.max() == 120:
+        fail(f"{NAME}: over 120 seeds with m = 8 and K = 2 the same rows "
+             f"{np.flatnonzero(counts == 120).tolist()} were chosen every time (the counts per "
+             f"row were {counts.tolist()}): the rows must be drawn at random, with the generator "
+             f"made from rng.")
     if counts.min() == 0 or counts.max() > 2.5 * expected or counts.min() < expected / 3:
         fail(f"{NAME}: over 120 seeds with m = 8 and K = 2 each row should be chosen about "
              f"{expected:.0f} times, but the counts per row were {counts.tolist()} (is the "
              f"last row left out, e.g. an exclusive upper bound of m - 1?).")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_seed_controls_randomness(student):
     """kmeans_init_centroids: the same seed gives the same centroids, other seeds others"""
     X = np.random.default_rng(302).normal(size=(100, 2))
@@ -69,11 +74,13 @@ def test_seed_controls_randomness(student):
     if all(np.array_equal(first, other) for other in others):
         fail(f"{NAME}: seeds 21, 22, 23 and 24 all gave the same centroids: the choice must be "
              f"random, drawn with the generator made from rng.")
-    generator = call(student, NAME, X, 4, np.random.default_rng(21))
+    generator = call_with_hint(student, NAME, "Here rng was a numpy.random.Generator: "
+                               "np.random.default_rng(rng) takes None, an int or a Generator",
+                               X, 4, np.random.default_rng(21))
     expect_array(NAME, generator, (4, 2), "float", "the initial centroids for a Generator rng")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("K", [0, 13], ids=["K=0, m=12", "K=13, m=12"])
 def test_bad_k_raises_value_error(student, K):
     """kmeans_init_centroids: K < 1 or K > m raises ValueError"""
