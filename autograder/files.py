@@ -41,8 +41,11 @@ def write_atomically(path, data: bytes | str, mode: int = MODE) -> Path:
 
 
 def spreadsheet_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a quote first."""
+    """A CSV cell a spreadsheet shows as text: control and bidirectional-override characters
+    escaped as :func:`printable` does (line breaks and tabs kept: the CSV quotes them), and one
+    starting like a formula gets a quote first."""
     text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    text = _escaped(text, keep="\n\t")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -55,13 +58,24 @@ def csv_bytes(rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def printable(text: str) -> str:
-    """``text`` with control and bidirectional-override characters escaped, for a terminal."""
+# Characters that reorder or hide text on a terminal or in a spreadsheet: the bidirectional
+# marks, embeddings, overrides and isolates, and the line and paragraph separators.
+_INVISIBLE = {0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
+              *range(0x2066, 0x206A)}
+
+
+def _escaped(text: str, keep: str = "") -> str:
     out = []
     for char in str(text):
         code = ord(char)
-        if code < 32 or 127 <= code < 160 or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        if char not in keep and (code < 32 or 127 <= code < 160 or code in _INVISIBLE):
             out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
         else:
             out.append(char)
     return "".join(out)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidirectional-override characters escaped (``\\x1b``,
+    ``\\u202e``), for a terminal: no escape sequence or reordering reaches it."""
+    return _escaped(text)

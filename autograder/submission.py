@@ -34,6 +34,7 @@ def stage(path, into) -> Path:
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise SubmissionError(f"{path} does not exist.")
+    _refuse_special(path, path.name)  # before anything opens it: a FIFO would block
     if path.is_dir():
         source = _bytes_from_folder(path)
     elif zipfile.is_zipfile(path):
@@ -62,11 +63,46 @@ def stage(path, into) -> Path:
     return target
 
 
+SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket",
+           stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
+
+
+def _refuse_special(path: Path, name: str) -> None:
+    """SubmissionError if ``path`` (its link followed) is a FIFO, a socket or a device: found by
+    its status alone, never opened (a FIFO opened for reading waits for a writer forever)."""
+    try:
+        kind = stat.S_IFMT(path.stat().st_mode)
+    except OSError:
+        return  # a dangling link or a vanished file: what reads it says so
+    if kind in SPECIAL:
+        raise SubmissionError(f"{name} is {SPECIAL[kind]}, not a regular file: submit "
+                              f"{FILENAME} as a file.")
+
+
+def _open_regular(path: Path, name: str) -> int:
+    """A descriptor on ``path`` that is sure to be a regular file: opened without blocking,
+    then checked (a FIFO swapped in after the check above is refused, not waited on)."""
+    _refuse_special(path, name)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        raise SubmissionError(f"{name} is {SPECIAL.get(kind, 'not a regular file')}, not a "
+                              f"regular file: submit {FILENAME} as a file.")
+    os.set_blocking(fd, True)
+    return fd
+
+
 def _read_capped(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
-    if path.stat().st_size > limit:
-        raise SubmissionError(f"{path.name} is {path.stat().st_size} bytes, more than the "
-                              f"{limit} allowed.")
-    return path.read_bytes()
+    with os.fdopen(_open_regular(path, path.name), "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise SubmissionError(f"{path.name} is {size} bytes, more than the {limit} "
+                                  f"allowed.")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SubmissionError(f"{path.name} is larger than {limit} bytes.")
+    return data
 
 
 def _bytes_from_folder(folder: Path) -> bytes:
@@ -92,6 +128,7 @@ def _bytes_from_folder(folder: Path) -> bytes:
 
 
 def _bytes_from_zip(path: Path) -> bytes:
+    os.close(_open_regular(path, path.name))
     size = path.stat().st_size
     if size > MAX_ZIP_BYTES:  # checked before its directory of entries is read
         raise SubmissionError(f"{path.name} is {size} bytes, more than the {MAX_ZIP_BYTES} "

@@ -90,7 +90,7 @@ def run(submissions, out, jobs: int | None = None, regrade: bool = False,
             grade_all(todo, out, jobs, temporary_root, Progress(len(todo), progress_stream))
     finally:
         stop_server()
-        shutil.rmtree(work, ignore_errors=True)
+        sandbox.remove_tree(work)
         strays.remove(temporary_root)
     if shard is not None:
         outcomes = [outdir.outcome_in(out, s.key) for s in mine]

@@ -2,7 +2,7 @@
 and sandboxed workers still running from it (which the sandbox reaps)."""
 
 import os
-import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,15 +24,26 @@ def scratch_folder(parent: Path, prefix: str = "grader-") -> Path:
 
 
 def remove(folder: Path) -> None:
-    """Kill what still runs from ``folder``, then remove it."""
-    sandbox.reap(folder)
-    shutil.rmtree(folder, ignore_errors=True)
+    """Kill what still runs from ``folder``, then remove it; what could not be removed is said
+    in one line on standard error (never raised)."""
+    try:
+        sandbox.reap(folder)
+    except OSError:
+        pass
+    left = sandbox.remove_tree(folder)
+    if left:
+        print(f"warning: could not remove {len(left)} item(s) of {folder} "
+              f"(first: {left[0]})", file=sys.stderr)
 
 
 def remove_stale_temporary_folders() -> None:
     """Remove what a killed batch (SIGKILL leaves it no time to clean up) left in TMPDIR."""
     for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
         pid = folder.name.split("-")[2]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and folder.stat().st_uid == os.getuid():
+        try:
+            mine = folder.lstat().st_uid == os.getuid()
+        except OSError:
+            continue  # gone already
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and mine:
             remove(folder)
 

@@ -80,7 +80,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
                          f"{hidden_visibility!r}")
     started = time.monotonic()
     isolation = isolation or detect_isolation()
-    with tempfile.TemporaryDirectory(prefix="kmeans-grade-") as scratch:
+    scratch = tempfile.mkdtemp(prefix="kmeans-grade-")
+    try:
         try:
             staged = stage(path, Path(scratch) / "submission")
         except SubmissionError as error:
@@ -90,6 +91,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
             module = sandbox.Module(module.source, staged.name,
                                     paths.require(paths.STUB).read_bytes(), FUNCTIONS, "kmeans")
+    finally:
+        sandbox.remove_tree(scratch)
     with sandbox.Sandbox(module, isolation, limits, hidden_paths(),
                          prefix="kmeans-worker-") as box:
         loading = load(box)
@@ -180,6 +183,8 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
         return Graded(None, 130, stderr=["error: interrupted: no results were written"])
     except GraderFault as fault:
         return _grader_failed(fault, out, results_on_fault)
+    except Exception as error:  # a bug of the grader's: its traceback, and results if asked
+        return _grader_failed(error, out, results_on_fault)
     try:
         results.write(out)
     except OSError as error:
@@ -187,7 +192,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     return Graded(results, 0, [summary_table(results), results["output"], f"wrote {out}"])
 
 
-def _grader_failed(fault: GraderFault, out, results_on_fault: bool) -> Graded:
+def _grader_failed(fault: Exception, out, results_on_fault: bool) -> Graded:
     details = f"error: {fault}" if isinstance(fault, SetupFault) else fault_details(fault)
     failed = "error: the grader itself failed (details above)"
     if not results_on_fault:

@@ -21,6 +21,7 @@ from .isolation import Isolation, SandboxUnavailable
 from .limits import Limits, die_with_parent, uids_of
 from .modes import NAMES as MODES, REGISTRY, Mode
 from .protocol import Foreign, FrameError
+from .removal import remove_tree
 
 # The modules a process that forks graders is worth importing first (numpy is the worker's).
 PRELOAD = (__name__, f"{__name__}.client", f"{__name__}.detect", f"{__name__}.modes")

@@ -13,6 +13,7 @@ cannot time a correct module out; a wall-clock ceiling (``Limits.wall_factor`` t
 budget) stops code that sleeps.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from . import limits as limits_module, protocol
 from .installation import readable_paths, site_folders
 from .isolation import Isolation
 from .limits import Cgroup, Limits
+from .removal import remove_tree
 
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
                "notebook.py")
@@ -118,22 +120,44 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
     return isolation.mode.command(argv, settings, env, limits.scratch_bytes, process.uid), env
 
 
-def scratch_over(folder: Path, limit: int, most_files: int = 10_000) -> str | None:
-    """Why the scratch ``folder`` is over its limits, or None (a walk of bounded length)."""
-    used, count, stack = 0, 0, [str(folder)]
-    while stack and count <= most_files:
+SCRATCH_FILES = 10_000  # files and folders in a worker's scratch folder, all together
+SCRATCH_DEPTH = 64  # folders inside folders in it
+SCRATCH_CHECK_SECONDS = 0.02  # between two checks of it while a call runs
+
+
+def scratch_over(folder: Path, limit: int, most_files: int = SCRATCH_FILES,
+                 deepest: int = SCRATCH_DEPTH) -> str | None:
+    """Why the scratch ``folder`` is over its limits (bytes, entries, depth), or None: a walk
+    that stops at the first limit passed, so its length is bounded whatever the folder holds."""
+    used, count, stack = 0, 0, [(str(folder), 0, False)]
+    while stack:
+        where, depth, opened = stack.pop()
         try:
-            with os.scandir(stack.pop()) as entries:
+            with os.scandir(where) as entries:
                 for entry in entries:
                     count += 1
+                    if count > most_files:
+                        return f"it made more than {most_files} files in its scratch folder"
                     if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
+                        if depth + 1 > deepest:
+                            return (f"it nested folders more than {deepest} deep in its "
+                                    f"scratch folder")
+                        stack.append((entry.path, depth + 1, False))
                     else:
                         used += entry.stat(follow_symlinks=False).st_blocks * 512
-        except OSError:
-            continue
-    if used > limit or count > most_files:
-        return f"it wrote more than {limit >> 20} MiB or {most_files} files into its scratch folder"
+                        if used > limit:
+                            return (f"it wrote more than {limit >> 20} MiB into its scratch "
+                                    f"folder")
+        except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:  # deeper than a path can name
+                return f"it nested folders more than {deepest} deep in its scratch folder"
+            if error.errno == errno.EACCES and not opened:  # one it made unreadable (same uid)
+                try:
+                    os.chmod(where, 0o700)
+                    stack.append((where, depth, True))
+                except OSError:
+                    pass
+            continue  # a folder that vanished
     return None
 
 
@@ -163,7 +187,7 @@ class _Process:
         except OSError:
             for fd in (reqs_r, reps_w, err_w, err_r, self.requests, self.replies):
                 os.close(fd)
-            shutil.rmtree(self.stage, ignore_errors=True)
+            remove_tree(self.stage)
             raise
         for fd in (reqs_r, reps_w, err_w):
             os.close(fd)
@@ -227,7 +251,7 @@ class _Process:
             self.cgroup.close()
         if self.uid is not None:
             limits_module.kill_uid(self.uid)
-        shutil.rmtree(self.stage, ignore_errors=True)
+        self.leftovers = remove_tree(self.stage)  # what could not be removed, one line each
 
 
 @dataclass(frozen=True)
@@ -383,11 +407,14 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
         wall = time.monotonic() - start_wall
         return cpu - start_cpu if cpu is not None and start_cpu is not None else wall
 
-    def watch():
-        ticks = 0
-        while not done.wait(0.05):
-            used, wall, ticks = spent(process.cpu()), time.monotonic() - start_wall, ticks + 1
-            why = process.scratch_over() if ticks % 5 == 0 else None
+    def watch():  # the scratch folder is checked at every tick, the clocks every 0.05 s
+        checked = 0.0
+        while not done.wait(SCRATCH_CHECK_SECONDS):
+            why = process.scratch_over()
+            if why is None and time.monotonic() - checked < 0.05:
+                continue
+            checked = time.monotonic()
+            used, wall = spent(process.cpu()), checked - start_wall
             if used > seconds or wall > seconds * limits.wall_factor or why:
                 stopped.append(why or TimedOut(seconds, "CPU" if used > seconds
                                                else "wall-clock"))
