@@ -45,7 +45,7 @@ def spreadsheet_cell(value) -> str:
     escaped as :func:`printable` does (line breaks and tabs kept: the CSV quotes them), and one
     starting like a formula gets a quote first."""
     text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
-    text = _escaped(text, keep="\n\t")
+    text = _escaped(text, keep="\n\t\r")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

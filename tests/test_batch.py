@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,54 @@ def test_summary_labels_break_check_names_between_words_only():
         if len(name) <= 58:
             assert label == name
     assert wrap_label(names[-1]).endswith("...")
+
+
+def test_a_batch_survives_what_a_killed_batch_and_hostile_students_leave(tmp_path):
+    """A killed batch left a deep tree with folders it cannot list (0o300) in TMPDIR; the class
+    holds a submission that nests folders while it loads, a FIFO named like a submission, and a
+    name with terminal escapes and a bidirectional override. The batch still starts and grades
+    every one; it removes the stale folder; nothing is left running or in TMPDIR; no raw control
+    character reaches grades.csv or the terminal."""
+    import tempfile
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="b-"))  # short: the batch's server socket is in it
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmpdir / f"kmeans-batch-{dead}-left"
+    (stale / "grader-x" / "kmeans-worker-y" / "scratch").mkdir(parents=True)
+    folder = os.open(stale / "grader-x" / "kmeans-worker-y" / "scratch", os.O_PATH)
+    for _ in range(3000):  # deeper than a path can name, and than Python recurses
+        os.close(os.open("locked", os.O_WRONLY | os.O_CREAT, 0o400, dir_fd=folder))
+        os.mkdir("closed", 0o000, dir_fd=folder)
+        os.mkdir("d" * 100, 0o300, dir_fd=folder)
+        inner = os.open("d" * 100, os.O_PATH, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    os.close(folder)
+    submissions, out = tmp_path / "class", tmp_path / "out"
+    submissions.mkdir()
+    escaped = "\x1b[31mred\u202eevil"
+    for student, golden in {"amy": "correct_broadcast.py", "dee": "hostile_deep_tree.py",
+                            escaped: "correct_broadcast.py"}.items():
+        (tmp_path / "build" / student).mkdir(parents=True)
+        build(golden, tmp_path / "build" / student).rename(submissions / f"{student}.py")
+    os.mkfifo(submissions / "fay.py")
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(submissions),
+                           "--out", str(out), "--jobs", "2"], capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, TMPDIR=str(tmpdir)))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert list(tmpdir.iterdir()) == [], "the stale folder, or the batch's own, was left"
+    text = (out / "grades.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert len(rows) == 4, text
+    for output in (text, done.stdout, done.stderr):
+        assert not any(ord(c) < 32 and c not in "\n\r\t" or c in "\x9b\u202e" for c in output), \
+            output
+    status = {row["student"]: row for row in rows}
+    assert status["amy"]["total"] == status["amy"]["max_total"]
+    assert status["dee"]["status"] == "unreadable" and float(status["dee"]["total"]) == 0
+    assert status["fay"]["status"] == "unreadable" and float(status["fay"]["total"]) == 0
+    for student in ("amy", "dee", "fay"):
+        json.loads((out / "students" / student / "results.json").read_text())
+    tmpdir.rmdir()

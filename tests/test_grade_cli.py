@@ -182,3 +182,66 @@ def test_grade_and_write_prints_nothing_and_returns_what_to_print(tmp_path, caps
     assert recorded.stderr[-1] == f"error: the grader itself failed (details above); {nothing} " \
                                   f"says so and scores 0"
     assert tuple(capsys.readouterr()) == ("", "")
+
+
+def test_a_fifo_named_kmeans_py_is_graded_0_with_the_reason_not_waited_on(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "kmeans.py")
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "kmeans.py"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == 0 and results["extra_data"]["status"] == "unreadable"
+    assert results["output"].startswith("kmeans.py is a FIFO (named pipe), not a regular file")
+
+
+def test_any_exception_of_the_grader_gives_results_on_fault_and_status_2(tmp_path, capsys,
+                                                                        monkeypatch):
+    """Not only GraderFault: a bug of any type in the grader is the grader's failure, with its
+    traceback on standard error and, when asked, a valid results.json that says so."""
+    from autograder.grading import orchestration
+
+    submission = tmp_path / "kmeans.py"
+    submission.write_text("x = 1\n")
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in the grader")
+
+    monkeypatch.setattr(orchestration, "grade", broken)
+    out = tmp_path / "results.json"
+    done = orchestration.grade_and_write(submission, out, results_on_fault=True)
+    assert done.status == 2 and done.results["extra_data"]["status"] == "grader error"
+    assert json.loads(out.read_text()) == done.results.gradescope()
+    assert done.stderr[0].startswith("Traceback") and "ZeroDivisionError: a bug" in done.stderr[0]
+    assert done.stderr[-1] == (f"error: the grader itself failed (details above); {out} says "
+                               f"so and scores 0")
+    nothing = tmp_path / "nothing.json"
+    failed = orchestration.grade_and_write(submission, nothing)
+    assert failed.status == 2 and failed.results is None and not nothing.exists()
+    assert tuple(capsys.readouterr()) == ("", "")
+
+
+def test_the_grade_command_with_a_crashing_grader_writes_results_on_fault(tmp_path):
+    """Through the command line, as Gradescope runs it: exit 2, a valid results.json, the
+    traceback on standard error, and no staging folder left in TMPDIR."""
+    import os
+
+    submission = tmp_path / "kmeans.py"
+    submission.write_text("x = 1\n")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    out = tmp_path / "results.json"
+    code = ("import sys; from autograder import cli; from autograder.grading import orchestration\n"
+            "def broken(*a, **k): raise KeyError('a bug in the grader')\n"
+            "orchestration.grade = broken\n"
+            "sys.exit(cli.main(sys.argv[1:]))\n")
+    done = subprocess.run([sys.executable, "-c", code, "grade", str(submission), "--out",
+                           str(out), "--results-on-fault"], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, TMPDIR=str(tmpdir)))
+    assert done.returncode == 2, done.stderr
+    assert "KeyError: 'a bug in the grader'" in done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == 0 and results["extra_data"]["status"] == "grader error"
+    assert list(tmpdir.iterdir()) == []

@@ -153,3 +153,45 @@ def test_broken_and_oversized_zips_are_refused_in_one_sentence(tmp_path):
     for path in (deflated, lzma_zip, badname, huge):
         with pytest.raises(SubmissionError):
             stage(path, tmp_path / f"staged-{path.stem}")
+
+
+
+def special_files(folder):
+    """A FIFO and a socket named kmeans.py, a folder of each, and a folder whose only zip is a
+    FIFO: {path: what it is}; and the socket's listener, to close."""
+    import socket
+
+    for name in ("fifo", "socket", "zipped"):
+        (folder / name).mkdir()
+    os.mkfifo(folder / "fifo" / "kmeans.py")
+    os.mkfifo(folder / "zipped" / "hand-in.zip")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(folder / "socket" / "kmeans.py"))
+    fifo, sock = "a FIFO (named pipe)", "a socket"
+    return {folder / "fifo" / "kmeans.py": fifo, folder / "fifo": fifo,
+            folder / "socket" / "kmeans.py": sock, folder / "socket": sock,
+            folder / "zipped": fifo}, listener
+
+
+def test_a_fifo_or_socket_is_refused_in_one_sentence_without_being_opened(tmp_path):
+    """A FIFO opened for reading waits for a writer forever: it is refused by its status. Each
+    is staged in a process of its own, under a timeout, so a hang fails the test."""
+    import subprocess
+    import sys
+
+    found, listener = special_files(tmp_path)
+    code = ("import sys; from autograder.submission import SubmissionError, stage\n"
+            "try:\n    stage(sys.argv[1], sys.argv[2])\n"
+            "except SubmissionError as error:\n    print(error)\n")
+    try:
+        for number, (path, kind) in enumerate(found.items()):
+            done = subprocess.run([sys.executable, "-c", code, str(path),
+                                   str(tmp_path / f"s{number}")], capture_output=True,
+                                  text=True, timeout=30)
+            assert done.returncode == 0 and done.stderr == "", done.stderr
+            message = done.stdout
+            assert message.endswith(f"is {kind}, not a regular file: submit kmeans.py as a "
+                                    f"file.\n") and message.count("\n") == 1, message
+            assert not (tmp_path / f"s{number}").exists()
+    finally:
+        listener.close()

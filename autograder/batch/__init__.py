@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import feedback, paths
+from .. import feedback, paths, sandbox
 from . import outdir, strays
 from .errors import BatchError
 from .gradebook import check_layout, check_lms, write_gradebook, write_lms_file
