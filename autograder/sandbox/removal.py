@@ -9,10 +9,15 @@ the tree gets shallower until nothing is left. Permissions it may change (its ow
 any as root) it makes 0o700 first; what it could not remove it returns, one line each.
 """
 
+import errno
 import os
 import stat
 
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class _NotEmpty(OSError):
+    """A sub-folder whose entries were moved up in part: the next pass goes on."""
 
 
 def _may_chmod(info: os.stat_result) -> bool:
@@ -119,25 +124,16 @@ def _empty(top: int, path: str, problems: list) -> None:
                 progress = True
             except FileNotFoundError:
                 progress = True  # it vanished: removed all the same
+            except _NotEmpty:
+                progress = True  # some of its entries moved up: the next pass goes on
             except OSError as error:
-                if not _retry_later(error):
-                    stuck.add(name)
-                    problems.append(f"{path}/{name}: {error.strerror}")
-                elif is_folder:
-                    progress = True  # its entries moved up: the next pass goes on
+                stuck.add(name)
+                problems.append(f"{path}/{name}: {error.strerror}")
         if not progress:
             for name, _ in entries:
                 if name not in stuck:
                     problems.append(f"{path}/{name}: could not be removed")
             return
-
-
-class _NotEmpty(OSError):
-    """A sub-folder whose entries were moved up in part: the next pass goes on."""
-
-
-def _retry_later(error: OSError) -> bool:
-    return isinstance(error, _NotEmpty)
 
 
 def _hoist(top: int, name: str, counter: list) -> None:
@@ -156,7 +152,7 @@ def _hoist(top: int, name: str, counter: list) -> None:
             except FileNotFoundError:
                 moved = True
             except OSError as error:
-                if error.errno == 13 or error.errno == 1:  # a folder to make writable first
+                if error.errno in (errno.EACCES, errno.EPERM):  # a folder to make writable first
                     try:
                         child_fd = _open_folder(child, fd)
                         try:
