@@ -252,3 +252,21 @@ def test_a_batch_survives_what_a_killed_batch_and_hostile_students_leave(tmp_pat
     for student in ("amy", "dee", "fay"):
         json.loads((out / "students" / student / "results.json").read_text())
     tmpdir.rmdir()
+
+
+def test_a_fifo_or_socket_given_as_the_class_is_refused_in_one_line(tmp_path):
+    import socket
+
+    os.mkfifo(tmp_path / "class.zip")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "class"))
+    try:
+        for given, kind in (("class.zip", "a FIFO (named pipe)"), ("class", "a socket")):
+            done = subprocess.run([sys.executable, "-m", "autograder", "batch",
+                                   str(tmp_path / given), "--out", str(tmp_path / "out")],
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2, done.stderr
+            assert done.stderr == (f"error: {tmp_path / given} is {kind}, not a folder or a zip "
+                                   f"of submissions\n")
+    finally:
+        listener.close()

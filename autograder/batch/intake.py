@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 from .. import lms
+from ..submission import SPECIAL
 from ..files import printable
 from .errors import BatchError
 
@@ -22,6 +23,13 @@ def find_students(submissions: Path, workdir: Path, outdir: Path | None = None):
     into ``workdir``). ``outdir``, the batch's own output, is not a student even when it is
     kept among the submissions."""
     submissions = Path(submissions)
+    try:
+        kind = stat.S_IFMT(submissions.stat().st_mode)
+    except OSError:
+        kind = None  # missing: read_class says so
+    if kind in SPECIAL:  # never opened: a FIFO opened for reading waits for a writer forever
+        raise BatchError(f"{printable(str(submissions))} is {SPECIAL[kind]}, not a folder or a "
+                         f"zip of submissions")
     if submissions.is_file():
         if not zipfile.is_zipfile(submissions):
             raise BatchError(f"{submissions} is neither a folder nor a zip of submissions")
