@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths, sandbox, spec
-from ..results import VISIBILITIES, CheckResult, Results, Status, grader_error, read_submitter
+from ..results import (VISIBILITIES, CheckResult, Results, Status, grader_error, provenance,
+                       read_submitter)
 from ..sandbox import Isolation, Limits
 from ..submission import SubmissionError, stage
 from .faults import GraderFault, SetupFault
@@ -174,6 +175,10 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     comes with its traceback. Interrupted (KeyboardInterrupt while grading), nothing is written.
     """
     try:
+        graded = provenance(path)  # what is graded, hashed before it is read to be graded
+    except OSError:
+        graded = {}  # unreadable: graded as such, and never taken for current by a batch
+    try:
         results = grade(path, include_hidden, artifacts=artifacts,
                         hidden_visibility=hidden_visibility)
     except KeyboardInterrupt:
@@ -181,6 +186,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     except GraderFault as fault:
         return _grader_failed(fault, out, results_on_fault)
     try:
+        results.extra.update(graded)
         results.write(out)
     except OSError as error:
         return Graded(None, 2, stderr=[f"error: cannot write {out}: {error.strerror}"])
@@ -194,6 +200,7 @@ def _grader_failed(fault: GraderFault, out, results_on_fault: bool) -> Graded:
         return Graded(None, 2, stderr=[details, f"{failed}; no results were written"])
     results = grader_error()
     try:
+        results.extra.update(graded)
         results.write(out)
     except OSError as error:
         return Graded(None, 2, stderr=[details, f"{failed}, and {out} could not be written: "
