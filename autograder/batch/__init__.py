@@ -15,7 +15,9 @@ builds the class-wide files. Everything goes into OUTDIR:
 - the LMS's import file (``canvas-import.csv``, ``moodle-grading-worksheet.csv``), with ``lms``
 
 A batch that is interrupted, even killed, loses nothing: a submission counts as done only once
-its results.json exists, so running the same command again grades the rest. Shards (``shard``
+its results.json is current (``outdir.state``: written by this grader, for the student's file
+as it is now), so running the same command again grades the rest, and a newer export's new or
+changed files; a results.json the grader did not write is graded again, never trusted. Shards (``shard``
 = (I, N)) grade disjoint parts of the class into the same OUTDIR, each student in exactly one
 shard; ``merge`` then builds the class-wide files and lists who is missing.
 

@@ -198,9 +198,8 @@ def _grader_failed(fault: GraderFault, out, results_on_fault: bool) -> Graded:
     failed = "error: the grader itself failed (details above)"
     if not results_on_fault:
         return Graded(None, 2, stderr=[details, f"{failed}; no results were written"])
-    results = grader_error()
+    results = grader_error()  # records no submission_sha256: a batch never takes it as done
     try:
-        results.extra.update(graded)
         results.write(out)
     except OSError as error:
         return Graded(None, 2, stderr=[details, f"{failed}, and {out} could not be written: "

@@ -88,7 +88,8 @@ def plain_key(stem: str, extension: str | None = None) -> str:
 
 
 def safe_key(name: str) -> str:
-    """A folder name made from an entry's name: its stem, in letters, digits, ``._-``."""
+    """A folder name made from an entry's name: its stem, in letters, digits, ``._-`` (lossy:
+    not a student's key, which is ``plain_key``'s reversible escape)."""
     stem = re.sub(r"\.(zip|py|ipynb)$", "", name, flags=re.IGNORECASE)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "submission"
     return safe[:100]
