@@ -196,3 +196,37 @@ def test_a_moodle_name_never_claims_another_participants_id(folders, tmp_path):
     assert found["333"] == "Other" and found["444"] == "Mallory"
     for s in students:  # each graded its own entry
         assert Path(s.path).read_text().startswith(s.name + "_" + s.lms_id + "_")
+
+
+def test_plain_keys_are_reversible_bounded_and_never_another_entrys(tmp_path):
+    from urllib.parse import unquote
+
+    assert lms.plain_key("李静") == "%E6%9D%8E%E9%9D%99" and unquote("%E6%9D%8E%E9%9D%99") == "李静"
+    assert lms.plain_key("1234") == "%31234" and lms.plain_key(".x") == "%2Ex"  # no LMS id, no dot
+    assert lms.plain_key("submission_7") == "%73ubmission_7"
+    long = lms.plain_key("é" * 100)
+    assert len(long) <= lms.base.MAX_KEY and long != lms.plain_key("é" * 101)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("amy.py", "amy.zip", "amy", "bob.py", "100_200_300_kmeans.py", "100.py"):
+        (folder / name).write_text("")
+    layout, students = lms.read_class(folder)
+    assert layout == "canvas"
+    assert sorted(s.key for s in students) == ["%3100", "200", "amy~", "amy~py", "amy~zip", "bob"]
+
+
+def test_results_record_the_graded_files_sha256_and_the_grader(tmp_path):
+    import hashlib
+
+    from autograder.grading import grade_and_write
+    from autograder.results import grader_version, is_current
+
+    submission = tmp_path / "kmeans.py"
+    submission.write_bytes(paths.STUB.read_bytes())
+    grade_and_write(submission, tmp_path / "results.json")
+    extra = json.loads((tmp_path / "results.json").read_text())["extra_data"]
+    assert extra["submission_sha256"] == hashlib.sha256(paths.STUB.read_bytes()).hexdigest()
+    assert extra["grader_version"] == grader_version()
+    document = json.loads((tmp_path / "results.json").read_text())
+    assert is_current(document, extra["submission_sha256"])
+    assert not is_current(document, "0" * 64) and not is_current({"score": 1}, None)
