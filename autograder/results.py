@@ -213,8 +213,13 @@ def grader_version() -> str:
 
 
 def provenance(path) -> dict:
-    """The extra_data fields that say what was graded (its sha256) and by which grader."""
-    return {SUBMISSION_SHA256: fingerprint(path), GRADER_VERSION: grader_version()}
+    """The extra_data fields that say what was graded (its sha256; None when it cannot be
+    read) and by which grader."""
+    try:
+        sha256 = fingerprint(path)
+    except OSError:
+        sha256 = None
+    return {SUBMISSION_SHA256: sha256, GRADER_VERSION: grader_version()}
 
 
 def is_grader_results(document) -> bool:
@@ -230,7 +235,8 @@ def is_grader_results(document) -> bool:
             and isinstance(extra.get("functions"), dict)
             and all(isinstance(f, dict) and isinstance(f.get("score"), (int, float))
                     for f in extra["functions"].values())
-            and isinstance(extra.get(SUBMISSION_SHA256), str)
+            and SUBMISSION_SHA256 in extra
+            and isinstance(extra[SUBMISSION_SHA256], (str, type(None)))
             and isinstance(extra.get(GRADER_VERSION), str)
             and all(isinstance(t, dict) and isinstance(t.get("name"), str)
                     and isinstance(t.get("score"), (int, float))
@@ -239,7 +245,7 @@ def is_grader_results(document) -> bool:
 
 def is_current(document, submission_sha256: str | None) -> bool:
     """Whether ``document`` is what this grader wrote for the submission whose fingerprint is
-    ``submission_sha256``."""
-    return (is_grader_results(document) and submission_sha256 is not None
+    ``submission_sha256`` (None: what could not be read, a FIFO say, graded as such)."""
+    return (is_grader_results(document)
             and document["extra_data"][SUBMISSION_SHA256] == submission_sha256
             and document["extra_data"][GRADER_VERSION] == grader_version())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import write_atomically
-from ..results import fingerprint, is_current, is_grader_results
+from ..results import SUBMISSION_SHA256, is_current, is_grader_results, provenance
 from .errors import BatchError
 
 STUDENTS = "students"  # OUTDIR/students/<key>/: one folder per student
@@ -45,10 +45,7 @@ def results_of(outdir: Path, key: str) -> Path:
 
 def submission_sha256(student) -> str | None:
     """The fingerprint of what is graded of ``student`` now (None: it cannot be read)."""
-    try:
-        return fingerprint(student.path)
-    except OSError:
-        return None
+    return provenance(student.path)[SUBMISSION_SHA256]
 
 
 def state(outdir: Path, key: str, sha256: str | None) -> str:

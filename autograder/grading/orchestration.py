@@ -174,10 +174,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     the grader failed. A setting to fix (SetupFault) is one line; any other fault of the grader
     comes with its traceback. Interrupted (KeyboardInterrupt while grading), nothing is written.
     """
-    try:
-        graded = provenance(path)  # what is graded, hashed before it is read to be graded
-    except OSError:
-        graded = {}  # unreadable: graded as such, and never taken for current by a batch
+    graded = provenance(path)  # what is graded, hashed before it is read to be graded
     try:
         results = grade(path, include_hidden, artifacts=artifacts,
                         hidden_visibility=hidden_visibility)
