@@ -9,6 +9,9 @@ test ``name``, ``score``, ``max_score``, ``output`` and ``visibility``. Every te
 read as HTML. A ``Results`` also reads like that dictionary (``results["score"]``).
 """
 
+import functools
+import hashlib
+import importlib.metadata
 import json
 import os
 from collections.abc import Mapping
@@ -22,6 +25,10 @@ from .files import write_atomically
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 TEXT = "text"  # Gradescope's output format for plain text, shown as written
+# What results.json's extra_data records of what was graded and by which grader: a batch
+# trusts a student's results.json only when both are the current ones (``is_current``).
+SUBMISSION_SHA256 = "submission_sha256"
+GRADER_VERSION = "grader_version"
 
 
 class Status(StrEnum):
@@ -169,3 +176,76 @@ def read_submitter(path: Path | None = None) -> dict | None:
                 "seconds_late": seconds_late}
     except (OSError, ValueError, TypeError, AttributeError) as error:
         return {"unreadable": f"{path.name}: {type(error).__name__}: {error}"}
+
+
+def fingerprint(path) -> str:
+    """The sha256 of what is graded: a file's bytes, or a folder's files (their paths, relative
+    to it, and bytes; links and litter-free walk in name order)."""
+    path = Path(path)
+    if not path.is_dir():
+        if not path.is_file():  # a FIFO or a device is never opened (it could block)
+            raise OSError(f"{path.name} is not a regular file")
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = hashlib.sha256(b"folder\0")
+    for inner in sorted(path.rglob("*")):
+        if inner.is_file() and not inner.is_symlink():
+            relative = os.fsencode(inner.relative_to(path))
+            digest.update(len(relative).to_bytes(8, "big") + relative)
+            digest.update(bytes.fromhex(fingerprint(inner)))
+    return digest.hexdigest()
+
+
+@functools.cache
+def grader_version() -> str:
+    """This grader's version: the package's, and a hash of the code and data that decide a
+    score (the checks, the spec, the hidden images), so a changed grader regrades."""
+    try:
+        version = importlib.metadata.version("kmeans-assignment")
+    except importlib.metadata.PackageNotFoundError:
+        version = "0"
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([here / "spec.py", *(here / "suites").glob("*.py"),
+                        *(here / "hidden_data").glob("*.png")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+def provenance(path) -> dict:
+    """The extra_data fields that say what was graded (its sha256; None when it cannot be
+    read) and by which grader."""
+    try:
+        sha256 = fingerprint(path)
+    except OSError:
+        sha256 = None
+    return {SUBMISSION_SHA256: sha256, GRADER_VERSION: grader_version()}
+
+
+def is_grader_results(document) -> bool:
+    """Whether ``document`` (results.json, parsed) has every field this grader writes and a
+    batch reads: Gradescope's, and the grader's in extra_data (status, functions, the graded
+    file's sha256, the grader's version)."""
+    if not isinstance(document, dict):
+        return False
+    extra, tests = document.get("extra_data"), document.get("tests")
+    return (isinstance(extra, dict) and isinstance(tests, list)
+            and isinstance(document.get("score"), (int, float))
+            and isinstance(extra.get("status"), str)
+            and isinstance(extra.get("functions"), dict)
+            and all(isinstance(f, dict) and isinstance(f.get("score"), (int, float))
+                    for f in extra["functions"].values())
+            and SUBMISSION_SHA256 in extra
+            and isinstance(extra[SUBMISSION_SHA256], (str, type(None)))
+            and isinstance(extra.get(GRADER_VERSION), str)
+            and all(isinstance(t, dict) and isinstance(t.get("name"), str)
+                    and isinstance(t.get("score"), (int, float))
+                    and isinstance(t.get("max_score"), (int, float)) for t in tests))
+
+
+def is_current(document, submission_sha256: str | None) -> bool:
+    """Whether ``document`` is what this grader wrote for the submission whose fingerprint is
+    ``submission_sha256`` (None: what could not be read, a FIFO say, graded as such)."""
+    return (is_grader_results(document)
+            and document["extra_data"][SUBMISSION_SHA256] == submission_sha256
+            and document["extra_data"][GRADER_VERSION] == grader_version())

@@ -62,7 +62,7 @@ def test_entries_that_follow_no_pattern_are_plain_students_and_litter_is_skipped
     layout, students = lms.read_class(folder)
     assert layout == "canvas"
     assert [(s.key, s.lms, s.name, s.graded_file) for s in students] == [
-        ("12", "canvas", "smithjane", "kmeans-1.py"), ("Jos_N_ez", "", "José Núñez", "José Núñez.py")]
+        ("12", "canvas", "smithjane", "kmeans-1.py"), ("Jos%C3%A9%20N%C3%BA%C3%B1ez", "", "José Núñez", "José Núñez.py")]
 
 
 def test_broken_gradescope_metadata_is_one_line(tmp_path):

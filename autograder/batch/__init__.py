@@ -15,7 +15,9 @@ builds the class-wide files. Everything goes into OUTDIR:
 - the LMS's import file (``canvas-import.csv``, ``moodle-grading-worksheet.csv``), with ``lms``
 
 A batch that is interrupted, even killed, loses nothing: a submission counts as done only once
-its results.json exists, so running the same command again grades the rest. Shards (``shard``
+its results.json is current (``outdir.state``: written by this grader, for the student's file
+as it is now), so running the same command again grades the rest, and a newer export's new or
+changed files; a results.json the grader did not write is graded again, never trusted. Shards (``shard``
 = (I, N)) grade disjoint parts of the class into the same OUTDIR, each student in exactly one
 shard; ``merge`` then builds the class-wide files and lists who is missing.
 
@@ -74,14 +76,17 @@ def run(submissions, out, jobs: int | None = None, regrade: bool = False,
     try:
         layout, students = find_students(Path(submissions), work, out)
         check_layout(lms_format, layout, submissions)
-        outdir.write_roster(out, layout, students)
+        sha256 = {s.key: outdir.submission_sha256(s) for s in students}
+        outdir.write_roster(out, layout, students, sha256)
         mine = of_shard(students, shard)
-        todo = [s for s in mine if regrade or not outdir.is_graded(out, s.key)]
+        states = {s.key: outdir.state(out, s.key, sha256[s.key]) for s in mine}
+        todo = [s for s in mine if regrade or states[s.key] != "graded"]
         jobs = max(1, jobs or os.cpu_count() or 1)
         already = len(mine) - len(todo)
         where = f" (shard {shard[0]}/{shard[1]} of a class of {len(students)})" if shard else ""
         progress_stream.write(
             f"grading {len(todo)} of {len(mine)} submissions{where} with {jobs} job(s)"
+            + why(states, regrade and already == 0 and len(todo))
             + (f"; {already} already graded (--regrade to grade them again)" if already else "")
             + (f"; {layout} export" if layout != "plain" else "") + "\n")
         if todo and warning:
@@ -93,10 +98,22 @@ def run(submissions, out, jobs: int | None = None, regrade: bool = False,
         sandbox.remove_tree(work)
         strays.remove(temporary_root)
     if shard is not None:
-        outcomes = [outdir.outcome_in(out, s.key) for s in mine]
+        outcomes = [outdir.outcome_in(out, s.key, sha256[s.key]) for s in mine]
         return Report(outcomes, [], [o.student for o in outcomes if o.status == "not graded"],
                       layout, shard, out=out)
     return merge(out, lms_format, assignment, show_hidden_images)
+
+
+def why(states: dict, everyone: bool) -> str:
+    """What is graded and why: ": 1 new, 1 changed, 1 with a results.json the grader did not
+    write" (nothing when grading everyone again, with --regrade)."""
+    if everyone:
+        return ""
+    counts = [(sum(1 for s in states.values() if s == state), words) for state, words in
+              (("new", "new"), ("changed", "changed"),
+               ("untrusted", "with a results.json the grader did not write"))]
+    return (": " + ", ".join(f"{n} {words}" for n, words in counts if n)
+            if any(n for n, _ in counts) else "")
 
 
 def merge(out, lms_format: str | None = None, assignment: str = "K-means",
@@ -112,15 +129,17 @@ def merge(out, lms_format: str | None = None, assignment: str = "K-means",
     layout = roster.get("layout", "plain")
     check_layout(lms_format, layout, f"the class in {out}")
     records = roster["students"]
-    outcomes = [outdir.outcome_in(out, record["key"]) for record in records]
+    outcomes = [outdir.outcome_in(out, record["key"], record.get("sha256")) for record in records]
+    graded = [record["key"] for record in records
+              if outdir.is_graded(out, record["key"], record.get("sha256"))]
     for record in records:
         folder = outdir.folder_of(out, record["key"])
-        if outdir.is_graded(out, record["key"]):
+        if record["key"] in graded:
             feedback.write(outdir.load_results(folder / outdir.RESULTS),
                            record.get("name") or record["key"], folder / "feedback.html",
                            folder / ".artifacts", show_hidden_images)
     write_gradebook(records, outcomes, out)
-    rates = pass_rates(out, [r["key"] for r in records])
+    rates = pass_rates(out, graded)
     summary_png(outcomes, rates, out / "summary.png")
     sources = {}
     for record in records:

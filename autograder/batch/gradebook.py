@@ -16,7 +16,8 @@ def write_gradebook(records: list[dict], outcomes: list[outdir.Outcome], out: Pa
              "graded_file", "other_files"]]
     for record, outcome in zip(records, outcomes):
         path = outdir.results_of(out, record["key"])
-        per = outdir.load_results(path)["extra_data"]["functions"] if path.is_file() else {}
+        graded = outdir.is_graded(out, record["key"], record.get("sha256"))
+        per = outdir.load_results(path)["extra_data"]["functions"] if graded else {}
         rows.append([outcome.student, record.get("lms_id", ""), record.get("name", ""),
                      record.get("late", ""), outcome.status,
                      *[f"{per[f]['score']:g}" if f in per else "" for f in FUNCTIONS],

@@ -55,9 +55,10 @@ def safe_extract(archive: Path, folder: Path) -> None:
     root = folder.resolve()
     total = 0
     try:
-        with zipfile.ZipFile(archive) as z:
+        with open_zip(archive) as z:
             for info in z.infolist():
-                parts = [p for p in Path(info.filename.replace("\\", "/")).parts if p not in ("", ".")]
+                parts = [p for p in Path(member_name(info).replace("\\", "/")).parts
+                         if p not in ("", ".")]
                 if (not parts or info.filename.startswith("/") or ".." in parts
                         or stat.S_ISLNK(info.external_attr >> 16)):
                     continue  # unsafe or a link: never written
@@ -74,8 +75,45 @@ def safe_extract(archive: Path, folder: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with z.open(info) as source, open(target, "wb") as out:
                     shutil.copyfileobj(source, out)
-    except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as error:
         raise BatchError(f"{archive.name} cannot be read as a zip: {error}") from None
+
+
+UTF8_NAME = 0x800  # a zip member's flag: its name is UTF-8
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as the file system takes it: its bytes, when they are not UTF-8, kept
+    as they are (``os.fsdecode``'s surrogates), so the student's key escapes them reversibly."""
+    if info.flag_bits & UTF8_NAME:
+        return info.filename
+    raw = info.orig_filename.encode("cp437")  # zipfile read the bytes as cp437
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def open_zip(archive: Path) -> zipfile.ZipFile:
+    """The zip; one whose members' names say UTF-8 but are not (zipfile cannot read those)
+    is read from a copy with that flag cleared, so their bytes are kept as they are."""
+    try:
+        return zipfile.ZipFile(archive)
+    except UnicodeDecodeError:
+        pass
+    data = bytearray(Path(archive).read_bytes())
+    for signature, header, flags, name_length in ((b"PK\x01\x02", 46, 8, 28),
+                                                    (b"PK\x03\x04", 30, 6, 26)):
+        at = data.find(signature)
+        while at != -1:
+            if at + header <= len(data):
+                length = int.from_bytes(data[at + name_length:at + name_length + 2], "little")
+                name = bytes(data[at + header:at + header + length])
+                try:
+                    name.decode("utf-8")
+                except UnicodeDecodeError:
+                    data[at + flags] &= ~UTF8_NAME & 0xFF
+            at = data.find(signature, at + 4)
+    import io
+
+    return zipfile.ZipFile(io.BytesIO(bytes(data)))
 
 
 def shard_of(key: str, count: int) -> int:

@@ -2,8 +2,11 @@
 (``students/<key>/``, nothing else in it, so no name collides with the class-wide files), and
 what a student's folder says of their grading (an ``Outcome``).
 
-A submission counts as graded once its results.json exists (written atomically when grading
-ends); a grader that failed leaves grader-error.txt instead, whose first line is the status.
+A submission counts as graded once its results.json (written atomically when grading ends) is
+current: it parses, has the grader's fields, and records the sha256 of the student's file as it
+is now and this grader's version (``results.is_current``). Any other results.json (an older
+file's, an older grader's, hand-edited, not JSON) is graded again, never trusted. A grader that
+failed leaves grader-error.txt instead, whose first line is the status.
 """
 
 import json
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import write_atomically
+from ..results import SUBMISSION_SHA256, is_current, is_grader_results, provenance
 from .errors import BatchError
 
 STUDENTS = "students"  # OUTDIR/students/<key>/: one folder per student
@@ -39,12 +43,42 @@ def results_of(outdir: Path, key: str) -> Path:
     return folder_of(outdir, key) / RESULTS
 
 
-def is_graded(outdir: Path, key: str) -> bool:
-    return results_of(outdir, key).is_file()
+def submission_sha256(student) -> str | None:
+    """The fingerprint of what is graded of ``student`` now (None: it cannot be read)."""
+    return provenance(student.path)[SUBMISSION_SHA256]
 
 
-def write_roster(outdir: Path, layout: str, students) -> Path:
-    roster = {"layout": layout, "students": [s.record() for s in students]}
+def state(outdir: Path, key: str, sha256: str | None) -> str:
+    """"graded" (a current results.json), "new" (none), "changed" (the grader's results for
+    another file or an older grader) or "untrusted" (a results.json the grader did not write:
+    not JSON, or without the grader's fields)."""
+    path = results_of(outdir, key)
+    if not path.is_file():
+        return "new"
+    document = read_results(path)
+    if not is_grader_results(document):
+        return "untrusted"
+    return "graded" if is_current(document, sha256) else "changed"
+
+
+def is_graded(outdir: Path, key: str, sha256: str | None) -> bool:
+    return state(outdir, key, sha256) == "graded"
+
+
+def read_results(path: Path):
+    """results.json parsed, or None when it is not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def write_roster(outdir: Path, layout: str, students, sha256: dict | None = None) -> Path:
+    """roster.json: every student's record and the fingerprint of their file (``sha256``:
+    key -> fingerprint), which tells ``merge`` which results.json are current."""
+    sha256 = sha256 or {}
+    roster = {"layout": layout, "students": [{**s.record(), "sha256": sha256.get(s.key)}
+                                              for s in students]}
     return write_atomically(Path(outdir) / ROSTER,
                             json.dumps(roster, indent=1, ensure_ascii=False) + "\n")
 
@@ -68,10 +102,11 @@ def outcome_of(student: str, results: dict) -> Outcome:
                    sum(t["max_score"] for t in results["tests"]))
 
 
-def outcome_in(outdir: Path, key: str) -> Outcome:
-    """What the student's folder says: graded, failed (and how), or not graded yet."""
+def outcome_in(outdir: Path, key: str, sha256: str | None) -> Outcome:
+    """What the student's folder says: graded (a current results.json), failed (and how), or
+    not graded yet (no results.json, or none that is current)."""
     folder = folder_of(outdir, key)
-    if (folder / RESULTS).is_file():
+    if is_graded(outdir, key, sha256):
         return outcome_of(key, load_results(folder / RESULTS))
     if (folder / ERROR).is_file():
         status = (folder / ERROR).read_text(encoding="utf-8", errors="replace").split("\n")[0]
@@ -83,6 +118,7 @@ def outcome_in(outdir: Path, key: str) -> Outcome:
 def record_failure(folder: Path, status: str, details: str, message: str) -> Outcome:
     """A grader's own failure (``status`` one of FAILED), kept in grader-error.txt."""
     write_atomically(folder / ERROR, f"{status}\n{details}")
+    (folder / RESULTS).unlink(missing_ok=True)  # an older file's grade is not this one's
     return Outcome(folder.name, status, 0, 0, message)
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths, sandbox, spec
-from ..results import VISIBILITIES, CheckResult, Results, Status, grader_error, read_submitter
+from ..results import (VISIBILITIES, CheckResult, Results, Status, grader_error, provenance,
+                       read_submitter)
 from ..sandbox import Isolation, Limits
 from ..submission import SubmissionError, stage
 from .faults import GraderFault, SetupFault
@@ -176,6 +177,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     the grader failed. A setting to fix (SetupFault) is one line; any other fault of the grader
     comes with its traceback. Interrupted (KeyboardInterrupt while grading), nothing is written.
     """
+    graded = provenance(path)  # what is graded, hashed before it is read to be graded
     try:
         results = grade(path, include_hidden, artifacts=artifacts,
                         hidden_visibility=hidden_visibility)
@@ -186,6 +188,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     except Exception as error:  # a bug of the grader's: its traceback, and results if asked
         return _grader_failed(error, out, results_on_fault)
     try:
+        results.extra.update(graded)
         results.write(out)
     except OSError as error:
         return Graded(None, 2, stderr=[f"error: cannot write {out}: {error.strerror}"])
@@ -197,7 +200,7 @@ def _grader_failed(fault: Exception, out, results_on_fault: bool) -> Graded:
     failed = "error: the grader itself failed (details above)"
     if not results_on_fault:
         return Graded(None, 2, stderr=[details, f"{failed}; no results were written"])
-    results = grader_error()
+    results = grader_error()  # records no submission_sha256: a batch never takes it as done
     try:
         results.write(out)
     except OSError as error:

@@ -22,7 +22,8 @@ listed in the gradebook and never graded.
 
 from pathlib import Path
 
-from .base import METADATA, Lms, LmsError, Student, is_litter, rank, safe_key
+from .base import (METADATA, Lms, LmsError, Student, escape, is_litter, plain_key, rank,
+                   readable, safe_key)
 from .canvas import Canvas
 from .gradescope import Gradescope
 from .moodle import Moodle
@@ -34,7 +35,7 @@ SYSTEMS: dict[str, type[Lms]] = {lms.name: lms for lms in (Gradescope, Moodle, C
 IMPORTS = sorted(name for name, lms in SYSTEMS.items() if lms.import_file)
 
 __all__ = ["IMPORTS", "METADATA", "SYSTEMS", "Lms", "LmsError", "Student", "is_litter",
-           "read_class", "rank", "safe_key", "system"]
+           "escape", "plain_key", "read_class", "rank", "readable", "safe_key", "system"]
 
 
 def system(name: str) -> Lms:

@@ -1,5 +1,6 @@
 """What every LMS shares: a student, the graded-file rule, and the class an LMS is."""
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,68 @@ class Student:
     others: list[str] = field(default_factory=list)  # the student's other files, not graded
 
     def record(self) -> dict:
-        return {"key": self.key, "lms": self.lms, "lms_id": self.lms_id, "name": self.name,
-                "late": self.late, "graded_file": self.graded_file, "others": self.others}
+        return {"key": self.key, "lms": self.lms, "lms_id": self.lms_id,
+                "name": readable(self.name), "late": self.late,
+                "graded_file": readable(self.graded_file),
+                "others": [readable(o) for o in self.others]}
+
+
+SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+MAX_KEY = 100
+# What an LMS's keys look like (its ids): a plain entry's key never does.
+LMS_LIKE = re.compile(r"^(\d+|submission_\d+)$")
+
+
+def name_bytes(name: str) -> bytes:
+    """A name's bytes as the file system holds them (``os.fsencode``: names that are not
+    UTF-8 come back as the bytes they were)."""
+    return name.encode("utf-8", "surrogateescape")
+
+
+def readable(name: str) -> str:
+    """A name as text: bytes that are not UTF-8 become U+FFFD (for JSON, CSV and pages)."""
+    return name_bytes(name).decode("utf-8", "replace")
+
+
+def escape(name: str) -> str:
+    """``name`` as a folder name, reversibly: every byte of its UTF-8 (or, for a name that is
+    not UTF-8, of the file system's bytes) outside ``A-Za-z0-9._-`` as ``%XX``, and a leading
+    ``.`` too (``urllib.parse.unquote_to_bytes`` gives the bytes back)."""
+    data = name_bytes(name)
+    text = "".join(chr(b) if b in SAFE else f"%{b:02X}" for b in data)
+    return "%2E" + text[1:] if text.startswith(".") else text
+
+
+def bounded(key: str) -> str:
+    """A key of at most MAX_KEY characters: a long one is cut, with a hash of all of it."""
+    if len(key) <= MAX_KEY:
+        return key
+    return key[:80] + "~" + hashlib.sha256(key.encode("ascii")).hexdigest()[:16]
+
+
+def stem_of(name: str) -> tuple[str, str]:
+    """(name without a ``.py``, ``.zip`` or ``.ipynb`` extension, that extension)."""
+    match = re.search(r"\.(zip|py|ipynb)$", name, flags=re.IGNORECASE)
+    return (name[:match.start()], match.group(1)) if match else (name, "")
+
+
+def plain_key(stem: str, extension: str | None = None) -> str:
+    """The key of a plain entry: its name escaped (never a position in a sort, so a student's
+    key does not move when others come or go). An escaped name never holds ``~`` and never
+    looks like an LMS id (its first character is escaped then), so ``stem~ext``, the key of
+    entries whose names differ only in their extension, and an LMS's keys are never the key of
+    another entry. Empty names are ``%``-free: the empty stem is ``~``."""
+    key = escape(stem) or "~"
+    if LMS_LIKE.match(key):
+        key = f"%{ord(key[0]):02X}" + key[1:]
+    if extension is not None:
+        key += "~" + escape(extension)
+    return bounded(key)
 
 
 def safe_key(name: str) -> str:
-    """A folder name made from an entry's name: its stem, in letters, digits, ``._-``."""
+    """A folder name made from an entry's name: its stem, in letters, digits, ``._-`` (lossy:
+    not a student's key, which is ``plain_key``'s reversible escape)."""
     stem = re.sub(r"\.(zip|py|ipynb)$", "", name, flags=re.IGNORECASE)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "submission"
     return safe[:100]
@@ -89,7 +146,7 @@ class Lms:
         identity are one student), and the entries that do not follow it."""
         groups, uploads, others = {}, {}, []
         for child in children:
-            found = self.pattern.match(child.name)
+            found = self.match(child)
             if not found:
                 others.append(child)
                 continue
@@ -105,6 +162,10 @@ class Lms:
             else:
                 student.graded_file = ""  # an empty folder: graded as such, and found wanting
         return list(groups.values()), others
+
+    def match(self, child: Path) -> re.Match | None:
+        """How ``child``'s name reads as an entry of this LMS (None: it is not one)."""
+        return self.pattern.match(child.name)
 
     def identify(self, child: Path, found: re.Match) -> Student:
         """The student an entry belongs to (its ``key`` is the LMS identity)."""

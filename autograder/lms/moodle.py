@@ -16,9 +16,44 @@ class Moodle(Lms):
     takes it."""
 
     name = "moodle"
+    # The id is in the last such group: Moodle writes the full name (which a participant may
+    # set to anything, even ``Victim_222_assignsubmission_file_x``) before it.
     pattern = re.compile(
-        r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)$", re.DOTALL)
+        r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)$", re.DOTALL)
+    group = re.compile(r"_(\d+)_assignsubmission_([a-z]+)_", re.DOTALL)
     import_file = "moodle-grading-worksheet.csv"
+
+    def students(self, children, folder):
+        """An entry whose name holds the id group more than once (a full name or an upload
+        named like one) is read at its last group, unless that gives an id another entry,
+        read without doubt, has under another name: then at the latest earlier group that
+        does not; at none, it is a plain entry. So no entry takes another participant's id."""
+        sure, doubtful = {}, []
+        for child in children:
+            if found := self.pattern.match(child.name):
+                if len(self.group.findall(child.name)) == 1:
+                    sure.setdefault(found["id"], found["name"].strip())
+                else:
+                    doubtful.append(child)
+        self.readings = {}
+        for child in doubtful:
+            splits = [m for m in self.group.finditer(child.name) if m.start() > 0]
+            for split in reversed(splits):
+                name, id_ = child.name[:split.start()].strip(), split.group(1)
+                if sure.get(id_, name) == name:
+                    self.readings[child.name] = re.match(
+                        "(?P<name>" + re.escape(child.name[:split.start()]) + ")"
+                        + self.pattern.pattern.partition("(?P<name>.+)")[2], child.name,
+                        re.DOTALL)
+                    break
+            else:
+                self.readings[child.name] = None
+        return super().students(children, folder)
+
+    def match(self, child):
+        if child.name in self.readings:
+            return self.readings[child.name]
+        return self.pattern.match(child.name)
 
     def identify(self, child, found):
         return Student(found["id"], child, self.name, found["id"], found["name"].strip())

@@ -1,13 +1,16 @@
 """A plain folder: one file, folder or zip per student, named after the student."""
 
-import re
+from collections import Counter
 
-from .base import Lms, Student, safe_key
+from .base import Lms, Student, plain_key, stem_of
 
 
 class Plain(Lms):
     """Any entry no LMS claims is a student: the name is kept in full; the key, a folder name,
-    keeps only letters, digits and ``._-`` (``-2``, ``-3``, ... when two would be the same)."""
+    is the name without its extension, escaped (``plain_key``): letters, digits and ``._-``
+    kept, every other byte ``%XX``, so ``José Núñez.py`` is ``Jos%C3%A9%20N%C3%BA%C3%B1ez``.
+    Entries whose names differ only in the extension (``amy.py``, ``amy.zip``) are
+    ``amy~py`` and ``amy~zip``."""
 
     name = "plain"
 
@@ -15,13 +18,11 @@ class Plain(Lms):
         return 0  # what is left when no LMS claims the folder
 
     def students(self, children, folder, taken=()):
-        taken, students = set(taken), []
+        stems = Counter(stem_of(child.name)[0] for child in children)
+        students = []
         for child in children:
-            key, n = safe_key(child.name), 2
-            base = key
-            while key in taken:
-                key, n = f"{base}-{n}", n + 1
-            taken.add(key)
-            name = re.sub(r"\.(zip|py|ipynb)$", "", child.name, flags=re.IGNORECASE)
-            students.append(Student(key, child, name=name, graded_file=child.name))
+            stem, extension = stem_of(child.name)
+            key = plain_key(stem, extension if stems[stem] > 1 else None)
+            assert key not in taken  # an LMS's keys look like no plain key
+            students.append(Student(key, child, name=stem, graded_file=child.name))
         return students, []
