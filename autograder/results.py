@@ -217,7 +217,7 @@ def provenance(path) -> dict:
     read) and by which grader."""
     try:
         sha256 = fingerprint(path)
-    except OSError:
+    except (OSError, RecursionError):  # unreadable, or a folder nested past Python's recursion
         sha256 = None
     return {SUBMISSION_SHA256: sha256, GRADER_VERSION: grader_version()}
 
