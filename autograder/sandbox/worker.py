@@ -2,10 +2,11 @@
 
 It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
 beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
-uid. In this
+uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
-numpy; Landlock (read only what it was given, write only its scratch folder); seccomp; then the
-"ready" frame. A worker that dies before "ready" failed for a reason of the grader's, never the
+numpy; for a worker to leave uid 0, the modules it can no longer import after (:func:`preload`);
+Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
+seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed for a reason of the grader's, never the
 module's. Requests and replies are frames on two pipes (protocol.py). What the module prints
 goes to a bounded buffer (its start and end kept, the middle counted), returned with each reply:
 printing costs no file and no limit. What is written to the file descriptors directly goes to
@@ -35,9 +36,10 @@ import protocol  # noqa: E402
 
 # numpy's submodules it imports only when first used: loaded while the installation is readable.
 NUMPY_LAZY = ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.ma")
-# Modules a student may name that do more than define things when imported: never preloaded.
-NOT_PRELOADED = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo",
-                 "webbrowser", "__hello__", "__phello__", "pydoc", "ensurepip", "venv"}
+# Modules a student may name that do more than define things when imported (and every
+# "__main__" or other dunder part): never preloaded, never imported as root.
+NOT_PRELOADED = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test",
+                 "webbrowser", "pydoc", "ensurepip", "venv", "site"}
 IMPORTED = re.compile(rb"\b(?:import|from)\s+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)")
 
 
@@ -57,15 +59,17 @@ def preload() -> None:
             for name in match.group(1).decode().split(","):
                 name = name.strip()
                 top = name.partition(".")[0]
-                if top not in NOT_PRELOADED and (top in sys.stdlib_module_names or top in (
-                        "numpy", "matplotlib", "PIL", "mpl_toolkits")):
+                if (top not in NOT_PRELOADED and not any(part.startswith("__") for part in
+                                                         name.split("."))
+                        and (top in sys.stdlib_module_names or top in (
+                            "numpy", "matplotlib", "PIL", "mpl_toolkits"))):
                     names.append(name)
     for name in dict.fromkeys(names):
         for part in (name, name.rpartition(".")[0]):  # "from a.b import c": c may be a name
             try:
                 importlib.import_module(part) if part else None
                 break
-            except Exception:  # noqa: BLE001 - not importable here: not importable later either
+            except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
                 continue
     if len(os.listdir("/proc/self/task")) != 1:
         raise SystemExit("a preloaded module started a thread, which would keep uid 0")
