@@ -6,6 +6,8 @@ checks it can be written before any work."""
 import argparse
 
 from . import lms
+from .compress import INITS
+from .results import VISIBILITIES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "folder)")
     compress.add_argument("--compare", action="store_true",
                           help="also write OUT-compare.png: the original beside the compressed")
-    compress.add_argument("--init", choices=["k-means++", "random"], default="k-means++",
+    compress.add_argument("--init", choices=INITS, default="k-means++",
                           help="initial colours: k-means++ seeding (default) or K random pixels "
                                "as the assignment's compress_image does")
     compress.add_argument("--iters", type=int, default=None, metavar="N",
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also save the student's capstone images to DIR/capstone.npz "
                             "(used for feedback pages)")
     grade.add_argument("--hidden-visibility", default="visible",
-                       choices=["visible", "after_due_date", "after_published", "hidden"],
+                       choices=VISIBILITIES,
                        help="Gradescope visibility of the hidden suites' checks (default: "
                             "visible; the public checks stay visible)")
     grade.add_argument("--results-on-fault", action="store_true",

@@ -132,14 +132,3 @@ def build_release(out) -> Path:
                             f"kmeans-assignment/assignment/otter_tests/{path.name}", 0o644))
         return _write_zip(out, entries)
 
-
-def unzip_with_modes(archive: Path, folder: Path) -> None:
-    """Extract one of our own zips keeping the executable bits (zipfile drops them)."""
-    with zipfile.ZipFile(archive) as z:
-        for info in z.infolist():
-            target = folder / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(z.read(info))
-            mode = (info.external_attr >> 16) & 0o777
-            if mode:
-                target.chmod(mode)

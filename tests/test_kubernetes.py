@@ -92,11 +92,17 @@ def test_the_jobs_share_the_volume_the_copy_pod_fills_and_refuse_the_process_mod
 
 def test_the_grader_refuses_to_grade_when_landlock_is_asked_for_and_missing(monkeypatch):
     """What KMEANS_SANDBOX=landlock does on a node without Landlock: one clear error."""
+    import importlib
+
     from autograder import grading
     from autograder.sandbox import landlock
 
+    detect = importlib.import_module("autograder.sandbox.detect")  # the module, not the function
+
     monkeypatch.setenv("KMEANS_SANDBOX", "landlock")
     monkeypatch.setattr(landlock, "abi_version", lambda: 0)
+    monkeypatch.setattr(detect, "_probed", {})  # a fresh node: nothing probed in this process yet
+    monkeypatch.setattr(detect, "_chosen", {})
     with pytest.raises(grading.SetupFault, match="^KMEANS_SANDBOX=landlock, but .*Landlock|"
                                                  "^KMEANS_SANDBOX=landlock, but .*5.13"):
         grading.detect_isolation()

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import imaging
+from ..files import replacing
 from .colours import unique_colours
 from .palette import INITS, quantize_colours
 from .seeding import tries_for
@@ -154,7 +155,8 @@ def write_indexed(palette: np.ndarray, labels: np.ndarray, out: Path, fmt: str,
     options = {"optimize": True} if fmt == "GIF" else {}
     if fmt == "TIFF":
         options = {"compression": "tiff_deflate"}
-    im.save(out, format=fmt, **options)
+    with replacing(out) as handle:  # a photo half written is never left under its name
+        im.save(handle, format=fmt, **options)
     return indexed
 
 

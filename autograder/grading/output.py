@@ -6,12 +6,11 @@ traceback. :func:`printed_excerpt` is the part of the student's output that says
 functions printed.
 """
 
-import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
+from ..files import replacing, write_atomically
 from ..results import Results
 
 
@@ -33,22 +32,14 @@ def save_artifacts(arrays: dict, folder) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".capstone-", suffix=".npz", dir=folder)
-    with os.fdopen(fd, "wb") as handle:
+    with replacing(folder / "capstone.npz") as handle:
         np.savez_compressed(handle, **arrays)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, folder / "capstone.npz")
     return folder / "capstone.npz"
 
 
 def save_text(text: str, path: Path) -> Path:
     """Write ``text`` atomically."""
-    fd, temporary = tempfile.mkstemp(prefix=".source-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-    return path
+    return write_atomically(path, text)
 
 
 def summary_table(results: Results) -> str:
