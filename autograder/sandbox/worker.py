@@ -6,11 +6,11 @@ uid, or (as root, with a Python installation closed to other users) given one to
 order, before any code of the module runs: the resource limits; the import paths it was given;
 numpy; for a worker to leave uid 0, the modules it can no longer import after (:func:`preload`);
 Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
-seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed for a reason of the grader's, never the
-module's. Requests and replies are frames on two pipes (protocol.py). What the module prints
-goes to a bounded buffer (its start and end kept, the middle counted), returned with each reply:
-printing costs no file and no limit. What is written to the file descriptors directly goes to
-the grader's stderr pipe, of which the grader keeps the tail.
+seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
+for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
+(protocol.py). What the module prints goes to a bounded buffer (its start and end kept, the middle
+counted), returned with each reply: printing costs no file and no limit. What is written to the
+file descriptors directly goes to the grader's stderr pipe, of which the grader keeps the tail.
 """
 
 import hashlib
