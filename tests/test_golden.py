@@ -257,6 +257,30 @@ def test_contained_in_every_mode(mode, name, reachable, planted, tmp_path):
     assert ("own uid" in layers) == (not setting["as_user"])
 
 
+# -- A Python installation closed to other users (under /root) -------------------------------------
+# The worker must start as root to load such a Python, and leaves uid 0 for a uid of its own before
+# any student code: the correct goldens (np.linalg.norm and np.random.default_rng among them, which
+# numpy imports lazily) keep full marks, and the one that reports its uid and attacks the staged
+# files it could touch as root is refused, in the modes without namespaces.
+
+CLOSED = sorted(name for name in FILES if name.startswith("correct_")) + ["hostile_root_files.py"]
+
+
+@pytest.mark.parametrize("name", CLOSED)
+@pytest.mark.parametrize("mode", ["landlock", "process"])
+def test_a_closed_python_never_runs_student_code_as_root(mode, name, planted, tmp_path):
+    from autograder.sandbox.installation import python_unreadable
+
+    if os.geteuid() != 0 or python_unreadable() is None:
+        pytest.skip("needs root and a Python installation closed to other users")
+    results = run_golden(name, tmp_path, env={"KMEANS_SANDBOX": mode})
+    assert results["extra_data"]["isolation"] == mode
+    layers = results["extra_data"]["layers"]
+    assert "own uid" in layers and "grader's uid" not in layers
+    assert "seccomp" in layers and any(x.startswith("landlock") for x in layers) == (
+        mode == "landlock")
+
+
 def test_neighbours_cannot_change_a_grade(tmp_path, planted):
     """A correct loop-style submission batched beside CPU and memory hogs gets full marks, as
     it does alone: calls are budgeted in the CPU time each submission itself used."""

@@ -110,7 +110,8 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
                 "readable": readable_paths(hidden), "landlock": isolation.landlock,
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
                 "parent": None if isolation.mode.namespaced else os.getpid(),
-                "output_chars": limits.output_chars, "request_bytes": 1 << 30}
+                "output_chars": limits.output_chars, "request_bytes": 1 << 30,
+                "drop_to": process.uid if isolation.leaves_root else None}
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(scratch),
            "TMPDIR": str(scratch), "MPLCONFIGDIR": str(scratch / "matplotlib"),
            "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -183,7 +184,8 @@ class _Process:
             self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w,
                                           stderr=err_w, pass_fds=(reqs_r, reps_w),
                                           start_new_session=True, env=env, cwd="/",
-                                          **mode.user(self.uid))
+                                          **mode.user(None if isolation.leaves_root
+                                                      else self.uid))
         except OSError:
             for fd in (reqs_r, reps_w, err_w, err_r, self.requests, self.replies):
                 os.close(fd)
@@ -332,10 +334,16 @@ class Sandbox:
         asked = sorted(layer.split()[0] for layer in self.isolation.layers
                        if layer.split()[0] in ("landlock", "seccomp"))
         reported = protocol.field(ready.value, "layers", list, [], required=False)
+        uid = ready.value.get("uid")
         if sorted(str(layer).split()[0] for layer in reported if layer) != asked:
-            self.stop()  # before any student code: the worker is not what it should be
             why = f"its worker applied {reported}, not the layers asked for ({asked})"
-            raise NotReady(why, why)
+        elif (self.process.uid is not None and not self.isolation.mode.namespaced
+              and uid != self.process.uid):
+            why = f"its worker runs under uid {uid}, not the uid of its own it was given"
+        else:
+            return
+        self.stop()  # before any student code: the worker is not what it should be
+        raise NotReady(why, why)
 
     def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
         """Call the module's ``name`` in the worker; return the outcome."""

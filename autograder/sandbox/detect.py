@@ -8,8 +8,10 @@ is kept in :attr:`Isolation.missing`. ``detect(forced=NAME)`` takes that mode or
 life of the process (a mode whose worker later dies before "ready" is marked broken:
 :func:`fall_back`), so only the first grading in a process pays for them.
 
-As root, the worker runs under a uid of its own in every mode, when that uid can read the
-Python installation; otherwise it keeps the grader's uid.
+As root, student code runs under a uid of its own in every mode: the worker is started under it
+when that uid can read the Python installation; otherwise (an installation under /root) it starts
+as root and leaves uid 0 for it once it has loaded what it needs, before any student code. A
+worker that cannot leave uid 0 dies before "ready", saying why: the mode is not taken.
 """
 
 import os
@@ -116,24 +118,21 @@ def fall_back(isolation: Isolation, why: str, hidden=()) -> Isolation | None:
 def _isolation(mode: Mode, forced: bool, passed_over, without) -> Isolation:
     """The Isolation a worker of ``mode`` would have here (its layers, and what is missing)."""
     root = os.geteuid() == 0
-    blocker = mode.own_uid_blocker() if root else None
-    own_uid = root and blocker is None
+    leaves_root = root and mode.own_uid_blocker() is not None
     layers = mode.layers()
     missing = [f"{name} ({why})" for name, why in passed_over]
     if not landlock.abi_version() and "landlock" not in dict(passed_over):
         missing.append("landlock (this kernel has none: Linux 5.13 or newer has it)")
     if mode.seccomp and not seccomp.supported():
         missing.append("seccomp (no system call table for this architecture)")
-    layers.append("own uid" if own_uid else "grader's uid")
-    if root and not own_uid:
-        missing.append(f"own uid ({blocker})")
+    layers.append("own uid" if root else "grader's uid")
     if cgroup_available():
         layers.append("cgroup")
     else:
         missing.append("cgroup v2 (none delegated here: memory and processes are limited "
                        "through the worker's single process instead)")
-    return Isolation(mode, own_uid, tuple(layers), tuple(dict.fromkeys(missing)), forced,
-                     tuple(passed_over), tuple(without))
+    return Isolation(mode, root, tuple(layers), tuple(dict.fromkeys(missing)), forced,
+                     tuple(passed_over), tuple(without), leaves_root)
 
 
 class Sandbox(client.Sandbox):

@@ -19,12 +19,14 @@ class Isolation:
     """How student code is isolated on this machine: the data the caller words."""
 
     mode: Mode
-    own_uid: bool
+    own_uid: bool  # student code runs under a uid of its own (as root), never the grader's
     layers: tuple = ()  # what is enforced, e.g. ("bubblewrap", "landlock 7", "seccomp", ...)
     missing: tuple = ()  # layers and stronger modes this machine lacks, each with why
     forced: bool = False  # the caller asked for this mode: never fall back from it
     passed_over: tuple = ()  # (name, why) of each stronger mode that could not run
     without: tuple = ()  # the modes the caller left out
+    leaves_root: bool = False  # with own_uid: the worker starts as root, to read a Python
+    # installation closed to other users, and takes its own uid before any student code
 
     @property
     def name(self) -> str:

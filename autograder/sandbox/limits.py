@@ -67,16 +67,36 @@ def next_uid() -> int:
 
 # -- in the worker ---------------------------------------------------------------------------
 
-def apply(rlimits: dict, parent: int | None) -> None:
-    """Set the rlimits, give up every capability (a worker that had to keep uid 0 must not be
-    able to raise its limits again), and die with the grader (``parent``, if given)."""
+def apply(rlimits: dict, parent: int | None, leaving_root: bool = False) -> None:
+    """Set the rlimits, give up every capability (a worker left at uid 0 must not be able to
+    raise its limits again; one ``leaving_root`` keeps them until :func:`become` takes them),
+    and die with the grader (``parent``, if given)."""
     for name, value in rlimits.items():
         resource.setrlimit(getattr(resource, name), (value, value))
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and not leaving_root:
         drop_capabilities()
     die_with_parent()
     if parent is not None and os.getppid() != parent:
         os._exit(70)  # the grader is already gone
+
+
+def become(uid: int, parent: int | None) -> None:
+    """Leave uid 0 for ``uid`` (its group too, no other group) for good, before any student code:
+    every capability goes with uid 0. A worker that cannot exits, saying how to fix it."""
+    try:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    except OSError as error:
+        raise SystemExit(f"the worker could not leave uid 0 for a uid of its own "
+                         f"({error.strerror}): give the grader CAP_SETUID and CAP_SETGID, or "
+                         f"install its Python where other users can read it (/usr, /opt, /srv)")
+    if 0 in (*os.getresuid(), *os.getresgid()) or os.getgroups():
+        raise SystemExit("the worker still holds uid or gid 0 after leaving them")
+    drop_capabilities()  # none are left with uid 0 gone; this makes sure
+    die_with_parent()  # a change of uid clears it
+    if parent is not None and os.getppid() != parent:
+        os._exit(70)
 
 
 # -- in the grader ---------------------------------------------------------------------------

@@ -2,20 +2,23 @@
 
 It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
 beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
-uid. In this
+uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
-numpy; Landlock (read only what it was given, write only its scratch folder); seccomp; then the
-"ready" frame. A worker that dies before "ready" failed for a reason of the grader's, never the
-module's. Requests and replies are frames on two pipes (protocol.py). What the module prints
-goes to a bounded buffer (its start and end kept, the middle counted), returned with each reply:
-printing costs no file and no limit. What is written to the file descriptors directly goes to
-the grader's stderr pipe, of which the grader keeps the tail.
+numpy; for a worker to leave uid 0, the modules it can no longer import after (:func:`preload`);
+Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
+seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
+for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
+(protocol.py). What the module prints goes to a bounded buffer (its start and end kept, the middle
+counted), returned with each reply: printing costs no file and no limit. What is written to the
+file descriptors directly goes to the grader's stderr pipe, of which the grader keeps the tail.
 """
 
 import hashlib
+import importlib
 import io
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -25,11 +28,51 @@ sys.path += SETTINGS["site"]
 
 import limits  # noqa: E402
 
-limits.apply(SETTINGS["rlimits"], SETTINGS.get("parent"))
+limits.apply(SETTINGS["rlimits"], SETTINGS.get("parent"), SETTINGS.get("drop_to") is not None)
 
 import numpy as np  # noqa: E402
 
 import protocol  # noqa: E402
+
+# numpy's submodules it imports only when first used: loaded while the installation is readable.
+NUMPY_LAZY = ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.ma")
+# Modules a student may name that do more than define things when imported (and every
+# "__main__" or other dunder part): never preloaded, never imported as root.
+NOT_PRELOADED = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test",
+                 "webbrowser", "pydoc", "ensurepip", "venv", "site"}
+IMPORTED = re.compile(rb"\b(?:import|from)\s+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)")
+
+
+def preload() -> None:
+    """Import what student code can no longer import once the worker has left uid 0 (the Python
+    installation closed to other users): this package's layers, numpy's lazily imported parts,
+    and every module of numpy, matplotlib, pillow or the standard library that the submission's
+    text names in an import. What fails to import here fails for the student later, as it would."""
+    names = ["landlock", "seccomp", "notebook", *NUMPY_LAZY]
+    for path in (SETTINGS["source"], SETTINGS["prelude"]):
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        for match in IMPORTED.finditer(text):
+            for name in match.group(1).decode().split(","):
+                name = name.strip()
+                top = name.partition(".")[0]
+                if (top not in NOT_PRELOADED and not any(part.startswith("__") for part in
+                                                         name.split("."))
+                        and (top in sys.stdlib_module_names or top in (
+                            "numpy", "matplotlib", "PIL", "mpl_toolkits"))):
+                    names.append(name)
+    for name in dict.fromkeys(names):
+        for part in (name, name.rpartition(".")[0]):  # "from a.b import c": c may be a name
+            try:
+                importlib.import_module(part) if part else None
+                break
+            except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
+                continue
+    if len(os.listdir("/proc/self/task")) != 1:
+        raise SystemExit("a preloaded module started a thread, which would keep uid 0")
 
 # The harness's own references, taken before any student code runs: replacing numpy's or
 # hashlib's attributes later does not change what these observe.
@@ -79,8 +122,12 @@ def printing_to(printed: Printed):
 
 
 def contain() -> list[str]:
-    """Apply Landlock and seccomp as the settings ask; return the layers now in force."""
+    """Apply Landlock and seccomp as the settings ask, leaving uid 0 between them when asked
+    (Landlock's paths are opened as root, seccomp's filter then refuses setuid); return the
+    layers now in force."""
     layers = []
+    if SETTINGS.get("drop_to") is not None:
+        preload()
     if SETTINGS["landlock"]:
         if len(os.listdir("/proc/self/task")) != 1:
             raise SystemExit("the worker has more than one thread; Landlock would miss some")
@@ -90,6 +137,8 @@ def contain() -> list[str]:
         abi = landlock.restrict(SETTINGS["readable"] + [SETTINGS["stage"], "/dev/urandom"],
                                 [scratch, "/dev/null"])
         layers.append(f"landlock {abi}")
+    if SETTINGS.get("drop_to") is not None:
+        limits.become(SETTINGS["drop_to"], SETTINGS.get("parent"))
     if SETTINGS["seccomp"]:
         import seccomp
 
@@ -168,7 +217,7 @@ def main():
     layers = contain()
     printed = Printed(SETTINGS["output_chars"] // 2)
     sys.stdout = sys.stderr = stream = printing_to(printed)
-    protocol.write_frame(replies, {"ready": True, "layers": layers})
+    protocol.write_frame(replies, {"ready": True, "layers": layers, "uid": os.getuid()})
     module = None
     while True:
         try:

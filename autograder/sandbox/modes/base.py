@@ -36,7 +36,8 @@ class Mode:
                                                        seccomp.supported() else [])
 
     def own_uid_blocker(self) -> str | None:
-        """Why a worker could not run under a uid of its own (as root), or None."""
+        """Why a worker could not be started under a uid of its own (as root), or None: with a
+        reason, it starts as root and leaves uid 0 itself before any student code."""
         return python_unreadable()
 
     def stage_folder(self, own_uid: bool) -> str:
