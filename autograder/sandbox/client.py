@@ -170,6 +170,18 @@ class _Process:
         self.uid = limits_module.next_uid() if isolation.own_uid else None
         self.stage = Path(tempfile.mkdtemp(prefix=prefix, dir=mode.stage_folder(
             self.uid is not None)))
+        self.popen = None
+        try:
+            self._start(module, hidden, prefix)
+        except BaseException:  # Ctrl-C included: no worker and no stage are left behind
+            if self.popen is not None:
+                self.popen.kill()
+                self.popen.wait()
+            remove_tree(self.stage)
+            raise
+
+    def _start(self, module, hidden, prefix: str) -> None:
+        isolation, limits, mode = self.isolation, self.limits, self.isolation.mode
         for name in LAYER_FILES:
             shutil.copyfile(HERE / name, self.stage / name)
         (self.stage / "module").write_bytes(module.source)
