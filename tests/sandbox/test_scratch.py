@@ -172,8 +172,10 @@ def test_the_scratch_limits_stop_it_at_once(mode, function, why):
         left = used(box.process.scratch)
     assert isinstance(outcome, sandbox.Died) and outcome.why == why, outcome
     written, entries, depth = left
-    assert written < 2 * (64 << 20), f"{written >> 20} MiB written before it was stopped"
-    assert entries < 2 * 10_000 and depth < 2 * 64, left
+    # Stopped while it runs, not after the call (which let 760 MiB through): how far past the
+    # limit it gets depends on how busy the machine is, so the bound is loose (no timing here).
+    assert written < 8 * (64 << 20), f"{written >> 20} MiB written before it was stopped"
+    assert entries < 8 * 10_000 and depth < 8 * 64, left
     assert not stage.exists()
 
 
