@@ -23,7 +23,7 @@ from ..submission import SubmissionError, stage
 from .faults import GraderFault, SetupFault
 from .output import fault_details, printed_excerpt, save_artifacts, save_text, summary_table
 from .plugin import collect_checks, run_suites
-from .student import StudentModule, _checks, load
+from .student import StudentModule, feedback_template, load
 
 FUNCTIONS = spec.NAMES
 
@@ -53,7 +53,7 @@ def detect_isolation(environ=os.environ) -> Isolation:
 
 def isolation_note(isolation: Isolation) -> str:
     """What the results say of how student code was isolated (worded by checks.py)."""
-    return _checks().isolation_note(isolation.name, isolation.own_uid, isolation.forced,
+    return feedback_template().isolation_note(isolation.name, isolation.own_uid, isolation.forced,
                                     sandbox.landlock.abi_version() > 0, isolation.missing,
                                     isolation.strongest)
 

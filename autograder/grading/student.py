@@ -24,7 +24,7 @@ BUILTIN_ERRORS = {cls.__name__: cls for cls in (
 HIDDEN_MESSAGE = 160  # characters of an exception's message shown from a hidden check
 
 
-def _checks():
+def feedback_template():
     """The feedback template, assignment/checks.py: it words every sentence a student reads."""
     if str(paths.ASSIGNMENT) not in sys.path:
         sys.path.insert(0, str(paths.ASSIGNMENT))
@@ -79,7 +79,7 @@ class StudentModule:
 def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
     """The exception a check sees for an outcome that is not a return: whose fault, and how
     the student is told."""
-    checks = _checks()
+    checks = feedback_template()
     if isinstance(outcome, sandbox.Raised):
         message = checks.raised_message(outcome.type, outcome.message, outcome.line,
                                         outcome.errno, limits.file_bytes >> 20, outcome.where)
@@ -142,14 +142,14 @@ def load(box: sandbox.Sandbox) -> Loading:
         raise GraderFault(str(error)) from None
     notebook = box.module.notebook
     if isinstance(outcome, sandbox.Loaded):
-        notes = tuple(_checks().notebook_note(notebook, **_facts(note)) for note in outcome.notes)
+        notes = tuple(feedback_template().notebook_note(notebook, **_facts(note)) for note in outcome.notes)
         return Loading(tuple(outcome.functions), printed=outcome.printed, notes=notes,
                        text=outcome.text)
     if isinstance(outcome, sandbox.Raised):
         problem = outcome.message
         if notebook and outcome.type == "NotebookError":
-            problem = _checks().notebook_problem(notebook, **_facts(problem))
-        message = _checks().load_message(outcome.type, problem, outcome.line, outcome.where,
+            problem = feedback_template().notebook_problem(notebook, **_facts(problem))
+        message = feedback_template().load_message(outcome.type, problem, outcome.line, outcome.where,
                                          notebook)
         return Loading(None, message, outcome.printed)
     name = notebook or "kmeans.py"

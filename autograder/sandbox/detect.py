@@ -135,6 +135,9 @@ def _isolation(mode: Mode, forced: bool, passed_over, without) -> Isolation:
                      tuple(passed_over), tuple(without), leaves_root)
 
 
+_next_mode = fall_back  # the Sandbox below names its switch after it
+
+
 class Sandbox(client.Sandbox):
     """A :class:`client.Sandbox` whose worker, if it dies before "ready", is started again in
     the next mode that starts here (:func:`fall_back`; ``isolation`` then says which, and its
@@ -143,4 +146,4 @@ class Sandbox(client.Sandbox):
     def __init__(self, module: client.Module, isolation: Isolation, limits: Limits = Limits(),
                  hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
         super().__init__(module, isolation, limits, hidden, prefix,
-                         globals()["fall_back"] if fall_back else None)
+                         _next_mode if fall_back else None)
