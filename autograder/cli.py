@@ -155,8 +155,8 @@ def _batch(args) -> int:
 def _gradescope(args) -> int:
     from .packaging import build_gradescope
 
-    print(f"wrote {build_gradescope(args.out)}: upload it as the assignment's autograder "
-          f"(Ubuntu base image)")
+    print(f"wrote {build_gradescope(args.out, args.hidden_visibility)}: upload it as the "
+          f"assignment's autograder (Ubuntu base image); hidden checks: {args.hidden_visibility}")
     return 0
 
 

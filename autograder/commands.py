@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "try both scripts in a folder of your own.")
     gradescope.add_argument("--out", "-o", default="autograder.zip",
                             help="the zip to write (default: autograder.zip)")
+    gradescope.add_argument("--hidden-visibility", default="visible", choices=VISIBILITIES,
+                            help="when students see the hidden suites' checks on Gradescope "
+                                 "(default: visible, at once; the public checks stay visible)")
     gradescope.set_defaults(out_is="file")
 
     release = commands.add_parser(

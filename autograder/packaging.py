@@ -43,6 +43,9 @@ GRADER_FILES = [
     ("data", paths.DATA, ["*.csv", "*.png", "CREDITS.md"]),
 ]
 SCRIPTS = ("setup.sh", "run_autograder")  # deploy/, the same files the container image runs
+# The zip's settings, read by run_autograder (``name=value`` lines): the hidden checks'
+# Gradescope visibility, chosen when the zip is built (``gradescope --hidden-visibility``).
+CONFIG = "grading.conf"
 
 
 def _add(archive: zipfile.ZipFile, source, name: str, mode: int = 0o644) -> None:
@@ -98,9 +101,16 @@ def _write_zip(out, entries) -> Path:
     return out
 
 
-def gradescope_entries() -> list:
-    """Every file of Gradescope's autograder zip, as (data or Path, name, mode); checked first."""
+def gradescope_entries(hidden_visibility: str = "visible") -> list:
+    """Every file of Gradescope's autograder zip, as (data or Path, name, mode); checked first.
+    ``hidden_visibility``: the hidden checks' visibility on Gradescope, kept in CONFIG."""
+    from .results import VISIBILITIES
+
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, not "
+                         f"{hidden_visibility!r}")
     entries = [(paths.require(paths.DEPLOY / script), script, 0o755) for script in SCRIPTS]
+    entries.append((f"hidden_visibility={hidden_visibility}\n".encode(), CONFIG, 0o644))
     requirements = "".join(f"{r}\n" for r in runtime_requirements()).encode()
     entries.append((requirements, "requirements.txt", 0o644))
     for path in _package_modules():
@@ -114,12 +124,13 @@ def gradescope_entries() -> list:
     return entries
 
 
-def build_gradescope(out) -> Path:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder, requirements.txt, the project.
+def build_gradescope(out, hidden_visibility: str = "visible") -> Path:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder, grading.conf (the hidden
+    checks' visibility), requirements.txt, the project.
 
     Every input is checked before anything is written: a missing one raises ProjectFilesMissing.
     """
-    return _write_zip(out, gradescope_entries())
+    return _write_zip(out, gradescope_entries(hidden_visibility))
 
 
 def build_release(out) -> Path:

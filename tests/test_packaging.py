@@ -254,3 +254,58 @@ def test_a_fault_of_the_grader_still_gives_gradescope_a_results_json(gradescope_
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0 and results["extra_data"]["status"] == "grader error"
     assert "instructor" in results["output"]
+
+
+def _fake_root(tmp_path, zip_path) -> Path:
+    """Gradescope's layout from a built zip, without setup.sh: this Python grades."""
+    root = tmp_path / "root"
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(root / "source")
+    return root
+
+
+def test_gradescope_hidden_visibility_is_carried_in_the_zip(tmp_path):
+    """`gradescope --hidden-visibility after_published`: the zip's run_autograder grades with
+    it, no edit needed; the public checks stay visible; AUTOGRADER_HIDDEN_VISIBILITY, if set,
+    still decides."""
+    done = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "--out",
+                           str(tmp_path / "ag.zip"), "--hidden-visibility", "after_published"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "hidden checks: after_published" in done.stdout
+    with zipfile.ZipFile(tmp_path / "ag.zip") as z:
+        assert z.read(packaging.CONFIG) == b"hidden_visibility=after_published\n"
+    root = _fake_root(tmp_path, tmp_path / "ag.zip")
+    # What run_autograder passes on, with a stand-in for the grader's Python.
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/bash\necho \"$@\" > {tmp_path / 'args'}\n")
+    fake.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_HIDDEN_VISIBILITY"}
+    for extra, expected in (({}, "after_published"),
+                            ({"AUTOGRADER_HIDDEN_VISIBILITY": "hidden"}, "hidden")):
+        subprocess.run(["bash", str(root / "source" / "run_autograder")], check=True,
+                       env=dict(env, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(fake),
+                                **extra))
+        assert f"--hidden-visibility {expected}" in (tmp_path / "args").read_text()
+    # Graded for real in the fake /autograder.
+    (root / "submission").mkdir()
+    build("correct_loops.py", root / "submission")
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")],
+                          env=dict(env, AUTOGRADER_ROOT=str(root),
+                                   AUTOGRADER_PYTHON=sys.executable),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert_gradescope_schema(results)
+    public = [t for t in results["tests"] if t["visibility"] == "visible"]
+    hidden = [t for t in results["tests"] if t["visibility"] == "after_published"]
+    assert public and hidden and len(public) + len(hidden) == len(results["tests"])
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+
+
+def test_a_zip_built_without_the_option_shows_the_hidden_checks_as_before(tmp_path):
+    with zipfile.ZipFile(packaging.build_gradescope(tmp_path / "ag.zip")) as z:
+        assert z.read(packaging.CONFIG) == b"hidden_visibility=visible\n"
+    with pytest.raises(ValueError, match="hidden_visibility must be one of"):
+        packaging.build_gradescope(tmp_path / "bad.zip", "sometimes")
+    assert not (tmp_path / "bad.zip").exists()

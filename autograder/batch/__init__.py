@@ -12,7 +12,9 @@ builds the class-wide files. Everything goes into OUTDIR:
 - ``grades.csv``                   the gradebook: one row per student, score per function
 - ``summary.png``                  the score histogram and the pass rate of every check
 - ``similarity.html``              pairs of submissions ranked by the code they share
-- the LMS's import file (``canvas-import.csv``, ``moodle-grading-worksheet.csv``), with ``lms``
+- the LMS's import file (``canvas-import.csv``, ``moodle-grading-worksheet.csv``), with ``lms``,
+  and the zip of feedback pages its bulk feedback upload takes (``canvas-feedback.zip``,
+  ``moodle-feedback-files.zip``)
 
 A batch that is interrupted, even killed, loses nothing: a submission counts as done only once
 its results.json is current (``outdir.state``: written by this grader, for the student's file
@@ -30,12 +32,14 @@ import os
 import shutil
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
-from .. import feedback, paths, sandbox
+from .. import feedback, lms, paths, sandbox
 from . import outdir, strays
 from .errors import BatchError
-from .gradebook import check_layout, check_lms, write_gradebook, write_lms_file
+from .gradebook import (check_layout, check_lms, write_gradebook, write_lms_feedback,
+                        write_lms_file)
 from .intake import find_students, of_shard, parse_shard
 from .outdir import FAILED, Outcome
 from .processes import BATCH_PID, grade_all, stop_server
@@ -132,12 +136,19 @@ def merge(out, lms_format: str | None = None, assignment: str = "K-means",
     outcomes = [outdir.outcome_in(out, record["key"], record.get("sha256")) for record in records]
     graded = [record["key"] for record in records
               if outdir.is_graded(out, record["key"], record.get("sha256"))]
+    sent = {}  # key -> lms.Graded: what the LMS files carry of each graded student
     for record in records:
         folder = outdir.folder_of(out, record["key"])
         if record["key"] in graded:
-            feedback.write(outdir.load_results(folder / outdir.RESULTS),
-                           record.get("name") or record["key"], folder / "feedback.html",
-                           folder / ".artifacts", show_hidden_images)
+            results = outdir.load_results(folder / outdir.RESULTS)
+            name = record.get("name") or record["key"]
+            page = feedback.write(results, name, folder / "feedback.html", folder / ".artifacts",
+                                  show_hidden_images).read_text(encoding="utf-8")
+            if lms_format:
+                if show_hidden_images:  # students get the page without the hidden images
+                    page = feedback.render(results, name, folder / ".artifacts")
+                when = datetime.fromtimestamp((folder / outdir.RESULTS).stat().st_mtime)
+                sent[record["key"]] = lms.Graded(results, when, page)
     write_gradebook(records, outcomes, out)
     rates = pass_rates(out, graded)
     summary_png(outcomes, rates, out / "summary.png")
@@ -148,7 +159,8 @@ def merge(out, lms_format: str | None = None, assignment: str = "K-means",
             sources[record["key"]] = path.read_text(encoding="utf-8", errors="replace")
     similarity.write_report(sources, out / "similarity.html",
                             {r["key"]: r.get("name", "") for r in records})
-    lms_file = write_lms_file(lms_format, records, outcomes, out, assignment) \
+    lms_file = write_lms_file(lms_format, records, outcomes, out, assignment, sent) \
         if lms_format else None
+    lms_feedback = write_lms_feedback(lms_format, records, sent, out) if lms_format else None
     missing = [o.student for o in outcomes if o.status == "not graded"]
-    return Report(outcomes, rates, missing, layout, None, lms_file, out)
+    return Report(outcomes, rates, missing, layout, None, lms_file, out, lms_feedback)

@@ -11,18 +11,19 @@ from .errors import BatchError
 
 
 def write_gradebook(records: list[dict], outcomes: list[outdir.Outcome], out: Path) -> Path:
-    """grades.csv: one row per student (written atomically)."""
+    """grades.csv: one row per student, and one per member of a group submission, each with
+    the group's grade (written atomically)."""
     rows = [["student", "lms_id", "name", "late", "status", *FUNCTIONS, "total", "max_total",
              "graded_file", "other_files"]]
     for record, outcome in zip(records, outcomes):
         path = outdir.results_of(out, record["key"])
         graded = outdir.is_graded(out, record["key"], record.get("sha256"))
         per = outdir.load_results(path)["extra_data"]["functions"] if graded else {}
-        rows.append([outcome.student, record.get("lms_id", ""), record.get("name", ""),
-                     record.get("late", ""), outcome.status,
-                     *[f"{per[f]['score']:g}" if f in per else "" for f in FUNCTIONS],
-                     f"{outcome.score:g}", f"{outcome.max_score:g}",
-                     record.get("graded_file", ""), "; ".join(record.get("others", []))])
+        for lms_id, name in lms.people(record):
+            rows.append([outcome.student, lms_id, name, record.get("late", ""), outcome.status,
+                         *[f"{per[f]['score']:g}" if f in per else "" for f in FUNCTIONS],
+                         f"{outcome.score:g}", f"{outcome.max_score:g}",
+                         record.get("graded_file", ""), "; ".join(record.get("others", []))])
     return write_atomically(Path(out) / "grades.csv", csv_bytes(rows))
 
 
@@ -40,6 +41,14 @@ def check_layout(lms_format: str | None, layout: str, where) -> None:
 
 
 def write_lms_file(lms_format: str, records: list[dict], outcomes: list[outdir.Outcome],
-                   out: Path, assignment: str) -> Path:
-    """The file ``lms_format``'s gradebook import takes, into ``out``."""
-    return lms.system(lms_format).write_import(records, outcomes, out, assignment)
+                   out: Path, assignment: str, graded: dict | None = None) -> Path:
+    """The file ``lms_format``'s gradebook import takes, into ``out`` (``graded``: key ->
+    ``lms.Graded`` of each graded student)."""
+    return lms.system(lms_format).write_import(records, outcomes, out, assignment, graded)
+
+
+def write_lms_feedback(lms_format: str, records: list[dict], graded: dict,
+                       out: Path) -> Path | None:
+    """The zip of feedback pages ``lms_format``'s bulk feedback upload takes, into ``out``
+    (None when it takes none)."""
+    return lms.system(lms_format).write_feedback(records, graded, out)

@@ -21,6 +21,7 @@ class Report:
     shard: tuple | None = None
     lms_file: Path | None = None  # the LMS's import file (then ``layout`` names the LMS)
     out: Path | None = None
+    lms_feedback: Path | None = None  # the zip of feedback pages for the LMS's bulk upload
 
     def __iter__(self):  # outcomes, rates = run(...)
         return iter((self.outcomes, self.rates))
@@ -38,6 +39,8 @@ class Report:
                       f"feedback   {out}/{outdir.STUDENTS}/<student>/feedback.html"]
             if self.lms_file:
                 lines.append(f"{self.layout:<10} {self.lms_file}")
+            if self.lms_feedback:
+                lines.append(f"{self.layout:<10} {self.lms_feedback}")
         if self.missing:
             lines.append(f"not graded yet ({len(self.missing)}): "
                          + printable(", ".join(self.missing[:20]))

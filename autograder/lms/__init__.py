@@ -2,7 +2,8 @@
 files their gradebooks import.
 
 Each LMS is one class (a subclass of :class:`~autograder.lms.base.Lms`, one file each) that
-reads its export and, if its gradebook imports one, writes its import file; ``SYSTEMS`` lists
+reads its export and, if its gradebook imports one, writes its import file (and, if it takes
+one, the zip of feedback pages its bulk feedback upload matches to students); ``SYSTEMS`` lists
 them. Adding an LMS is a file and an entry in ``SYSTEMS``.
 
 ``read_class(folder)`` recognises the layout of a folder of submissions and returns one
@@ -22,8 +23,8 @@ listed in the gradebook and never graded.
 
 from pathlib import Path
 
-from .base import (METADATA, Lms, LmsError, Student, escape, is_litter, plain_key, rank,
-                   readable, safe_key)
+from .base import (METADATA, Graded, Lms, LmsError, Student, escape, is_litter, people,
+                   plain_key, rank, readable, safe_key)
 from .canvas import Canvas
 from .gradescope import Gradescope
 from .moodle import Moodle
@@ -34,8 +35,8 @@ SYSTEMS: dict[str, type[Lms]] = {lms.name: lms for lms in (Gradescope, Moodle, C
 # The LMSes whose gradebook import file a batch can write (``batch --lms NAME``).
 IMPORTS = sorted(name for name, lms in SYSTEMS.items() if lms.import_file)
 
-__all__ = ["IMPORTS", "METADATA", "SYSTEMS", "Lms", "LmsError", "Student", "is_litter",
-           "escape", "plain_key", "read_class", "rank", "readable", "safe_key", "system"]
+__all__ = ["IMPORTS", "METADATA", "SYSTEMS", "Graded", "Lms", "LmsError", "Student",
+           "is_litter", "escape", "people", "plain_key", "read_class", "rank", "readable", "safe_key", "system"]
 
 
 def system(name: str) -> Lms:

@@ -1,8 +1,11 @@
 """What every LMS shares: a student, the graded-file rule, and the class an LMS is."""
 
 import hashlib
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from ..files import csv_bytes, write_atomically
@@ -26,12 +29,34 @@ class Student:
     late: str = ""  # "yes", "no", or "" when the export does not say
     graded_file: str = ""  # the graded file's name, as uploaded
     others: list[str] = field(default_factory=list)  # the student's other files, not graded
+    # Who handed it in together, when the LMS says (a Gradescope group): (lms_id, name) each.
+    members: list[tuple[str, str]] = field(default_factory=list)
+    file_id: str = ""  # the LMS's id of the graded upload (Canvas's attachment id), if any
 
     def record(self) -> dict:
         return {"key": self.key, "lms": self.lms, "lms_id": self.lms_id,
                 "name": readable(self.name), "late": self.late,
                 "graded_file": readable(self.graded_file),
-                "others": [readable(o) for o in self.others]}
+                "others": [readable(o) for o in self.others],
+                "members": [[lms_id, readable(name)] for lms_id, name in self.members],
+                "file_id": self.file_id}
+
+
+def people(record: dict) -> list[tuple[str, str]]:
+    """(lms_id, name) of each person a roster record's submission belongs to: every member of
+    a group, else the one student (a row of the gradebook or an import file each)."""
+    members = record.get("members") or []
+    return ([(str(i), str(n)) for i, n in members] if members
+            else [(record.get("lms_id", ""), record.get("name", ""))])
+
+
+@dataclass
+class Graded:
+    """What a graded student's import rows and feedback zip entries are made of."""
+
+    results: dict  # their results.json
+    graded_at: datetime  # when it was written, in local time
+    page: str  # their feedback page as students may see it (HTML)
 
 
 SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -136,6 +161,7 @@ class Lms:
     name = ""
     pattern: re.Pattern | None = None  # an entry of the export; its ``file`` group: the upload
     import_file: str | None = None  # written into OUTDIR by ``batch --lms NAME``
+    feedback_file: str | None = None  # the zip of feedback pages its bulk upload takes, if any
 
     def claims(self, children: list[Path], folder: Path) -> float:
         """How strongly ``folder`` looks like this LMS's export: 0 not at all."""
@@ -180,21 +206,50 @@ class Lms:
             return [(str(p.relative_to(child)), p) for p in files_in(child)]
         return [(found["file"], child)]
 
-    def import_rows(self, graded: list[tuple[dict, object]], top: float,
+    def import_rows(self, graded: list[tuple[dict, object, Graded | None]], top: float,
                     assignment: str) -> list[list]:
-        """The import file's rows, from (roster record, outcome) of the students this LMS
-        identified; ``top`` is the class's maximum score."""
+        """The import file's rows, from (roster record, outcome, what was graded or None) of
+        the students this LMS identified; ``top`` is the class's maximum score."""
         raise NotImplementedError
 
     def write_import(self, records: list[dict], outcomes: list, outdir: Path,
-                     assignment: str) -> Path:
+                     assignment: str, graded: dict | None = None) -> Path:
         """Write ``import_file`` into ``outdir`` (atomically). Students without a result get
         an empty grade (the import leaves theirs as it is); students the export did not
-        identify are left out."""
+        identify are left out. ``graded``: key -> ``Graded`` of each graded student."""
         top = max((o.max_score for o in outcomes), default=0)
-        graded = [(r, o) for r, o in zip(records, outcomes) if r.get("lms") == self.name]
+        found = graded or {}
+        graded = [(r, o, found.get(r["key"])) for r, o in zip(records, outcomes)
+                  if r.get("lms") == self.name]
         return write_atomically(Path(outdir) / self.import_file,
                                 csv_bytes(self.import_rows(graded, top, assignment)))
+
+    def feedback_entries(self, record: dict) -> list[str]:
+        """The names in ``feedback_file`` the student's page goes under (none: not sent)."""
+        return []
+
+    def write_feedback(self, records: list[dict], graded: dict, outdir: Path) -> Path | None:
+        """Write ``feedback_file`` into ``outdir`` (atomically): a zip holding each graded
+        student's feedback page (``graded``: key -> ``Graded``) under the names the LMS's bulk
+        feedback upload matches to that student. None when this LMS takes no such zip."""
+        if not self.feedback_file:
+            return None
+        entries = [(name, graded[r["key"]].page) for r in records
+                   if r.get("lms") == self.name and r["key"] in graded
+                   for name in self.feedback_entries(r)]
+        return write_atomically(Path(outdir) / self.feedback_file, zip_bytes(entries))
+
+
+def zip_bytes(entries: list[tuple[str, str]]) -> bytes:
+    """A zip of (name, text) entries, UTF-8, in a fixed order and with a fixed date."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8"))
+    return buffer.getvalue()
 
 
 def grade_cell(outcome) -> str:

@@ -10,7 +10,9 @@ MAX_METADATA_BYTES = 20 << 20
 
 class Gradescope(Lms):
     """``submission_metadata.yml`` beside one folder ``submission_<id>`` per submission; the
-    metadata names the submitters. The export does not say who was late."""
+    metadata names the submitters (several for a group submission: the student's ``lms_id``
+    and ``name`` join theirs with ``; ``, and ``members`` lists each, so the gradebook has a row
+    per member). The export does not say who was late."""
 
     name = "gradescope"
     pattern = re.compile(r"^submission_(?P<id>\d+)$")
@@ -28,7 +30,9 @@ class Gradescope(Lms):
         people = self.metadata.get(child.name, [])
         return Student(child.name, child, self.name,
                        "; ".join(p["sid"] or p["email"] for p in people),
-                       "; ".join(p["name"] for p in people))
+                       "; ".join(p["name"] for p in people),
+                       members=[(p["sid"] or p["email"], p["name"]) for p in people]
+                       if len(people) > 1 else [])
 
     def uploads(self, child, found):
         if child.is_dir():

@@ -1,8 +1,50 @@
-"""Moodle: "Download all submissions", and the assignment's offline grading worksheet."""
+"""Moodle: "Download all submissions", the assignment's offline grading worksheet, and its
+"Upload multiple feedback files in a zip"."""
 
+import html
 import re
+from datetime import datetime
 
-from .base import Lms, Student, grade_cell
+from .base import Lms, Student, grade_cell, people
+
+# The worksheet's "Last modified (grade)" as Moodle writes it (``userdate``, English
+# "strftimedaydatetime", day and hour without a leading zero): "Thursday, 3 December 2026,
+# 2:10 PM". Its importer reads the column with PHP's strtotime, which takes English names only,
+# so they are spelled here, whatever the machine's locale.
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+MAX_FAILED = 10  # failed checks listed in the feedback comment, at most
+MAX_LINE = 200  # characters of a check's message kept in the comment
+# The feedback file's name in the zip; the folder before it names the participant.
+FEEDBACK_PAGE = "feedback.html"
+
+
+def moodle_date(when: datetime) -> str:
+    """``when`` (local time) as the worksheet's "Last modified (grade)" column writes it."""
+    hour = when.hour % 12 or 12
+    return (f"{DAYS[when.weekday()]}, {when.day} {MONTHS[when.month - 1]} {when.year}, "
+            f"{hour}:{when.minute:02d} {'AM' if when.hour < 12 else 'PM'}")
+
+
+def comment(outcome, top: float, results: dict | None) -> str:
+    """The worksheet's "Feedback comments" (Moodle keeps it as HTML): the score, then each
+    failed check the student may see (its name and its message's first line, escaped), at
+    most MAX_FAILED of them, each cut at MAX_LINE characters."""
+    text = f"<p>Autograder: {outcome.score:g} / {top:g} ({html.escape(outcome.status)})</p>"
+    failed = [t for t in (results or {}).get("tests", [])
+              if t.get("visibility") != "hidden" and t["score"] < t["max_score"]]
+    if not failed:
+        return text
+    items = []
+    for test in failed[:MAX_FAILED]:
+        line = f"{test['name']}: {(test.get('output') or '').strip().partition(chr(10))[0]}"
+        if len(line) > MAX_LINE:
+            line = line[:MAX_LINE - 3] + "..."
+        items.append(f"<li>{html.escape(line)}</li>")
+    more = len(failed) - MAX_FAILED
+    return (text + f"<p>Failed checks ({len(failed)}):</p><ul>" + "".join(items) + "</ul>"
+            + (f"<p>... and {more} more: see the feedback file.</p>" if more > 0 else ""))
 
 
 class Moodle(Lms):
@@ -13,7 +55,14 @@ class Moodle(Lms):
 
     The import is the offline grading worksheet (Identifier "Participant N", Full name, Grade,
     Maximum Grade, Last modified (grade), Feedback comments), as "Upload grading worksheet"
-    takes it."""
+    takes it: its importer skips a row whose "Last modified (grade)" is more than a minute
+    older than the grade Moodle holds (unless told to ignore the dates), so the column is the
+    time the student was graded (their results.json's), not blank (which reads as 1970).
+
+    The feedback files are a zip with one folder per participant,
+    ``Full Name_12345_assignfeedback_file_/feedback.html``, as "Upload multiple feedback files
+    in a zip" matches them: it splits a folder's name at ``_`` and reads the participant id
+    second, so the name is written without ``_``."""
 
     name = "moodle"
     # The id is in the last such group: Moodle writes the full name (which a participant may
@@ -22,6 +71,7 @@ class Moodle(Lms):
         r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.*)$", re.DOTALL)
     group = re.compile(r"_(\d+)_assignsubmission_([a-z]+)_", re.DOTALL)
     import_file = "moodle-grading-worksheet.csv"
+    feedback_file = "moodle-feedback-files.zip"
 
     def students(self, children, folder):
         """An entry whose name holds the id group more than once (a full name or an upload
@@ -64,7 +114,22 @@ class Moodle(Lms):
         return super().uploads(child, found)
 
     def import_rows(self, graded, top, assignment):
-        return ([["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)",
-                  "Feedback comments"]]
-                + [[f"Participant {r['lms_id']}", r["name"], grade_cell(o), f"{top:g}", "",
-                    f"Autograder: {o.score:g} / {top:g} ({o.status})"] for r, o in graded])
+        rows = [["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)",
+                 "Feedback comments"]]
+        for r, o, work in graded:
+            modified = moodle_date(work.graded_at) if work else ""
+            for lms_id, name in people(r):
+                rows.append([f"Participant {lms_id}", name, grade_cell(o), f"{top:g}", modified,
+                             comment(o, top, work.results if work else None)])
+        return rows
+
+    def feedback_entries(self, record):
+        return [f"{folder_name(name)}_{lms_id}_assignfeedback_file_/{FEEDBACK_PAGE}"
+                for lms_id, name in people(record)]
+
+
+def folder_name(name: str) -> str:
+    """A full name as the first part of a feedback folder's name: no ``_`` (the importer splits
+    there), no ``/`` or ``\\``, no control characters, never empty."""
+    cleaned = re.sub(r"[_/\\\x00-\x1f\x7f]+", " ", name).strip(" .~") or "participant"
+    return cleaned[:100]
