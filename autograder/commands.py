@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="build the gradebook, summary and similarity report from what "
                             "the shards wrote into OUTDIR, and list who is missing")
     batch.add_argument("--lms", choices=lms.IMPORTS,
-                       help="also write the file this LMS's gradebook import takes")
+                       help="also write the file this LMS's gradebook import takes, and the "
+                            "zip of feedback pages its bulk feedback upload takes")
     batch.add_argument("--assignment", default="K-means",
                        help="the assignment's column in the Canvas import (default: K-means; "
                             "Canvas matches 'Name (id)' to an existing assignment)")
