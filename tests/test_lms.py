@@ -1,12 +1,14 @@
 """LMS exports: one student per LMS identity, names intact, a late flag, and the import files."""
 
 import csv
+import io
 import json
 import re
 import subprocess
 import sys
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -82,14 +84,18 @@ def test_broken_gradescope_metadata_is_one_line(tmp_path):
 
 
 def rows(path):
-    with open(path, encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
+    """A CSV's rows; it must be UTF-8 (Moodle's worksheet upload says so; Canvas reads it)."""
+    return list(csv.reader(io.StringIO(Path(path).read_bytes().decode("utf-8"), newline="")))
 
 
 def feedback_zip(path) -> dict:
-    """name -> text of each entry of a feedback zip, every one a student's feedback page."""
+    """name -> text of each entry of a feedback zip, every one a student's feedback page (a
+    name that is not ASCII flagged as UTF-8, as the LMSes' unzippers read it)."""
     with zipfile.ZipFile(path) as archive:
-        pages = {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+        pages = {info.filename: archive.read(info).decode("utf-8")
+                 for info in archive.infolist()}
+        assert all(info.flag_bits & 0x800 for info in archive.infolist()
+                   if not info.filename.isascii())
     for text in pages.values():
         assert text.startswith("<!DOCTYPE html>") and "K-means assignment: feedback for" in text
         assert "data:image/png" not in text  # never the hidden images
@@ -159,7 +165,10 @@ def test_a_graded_export_gives_identities_in_the_gradebook_and_the_import_file(l
             assert abs(datetime.now() - when) < timedelta(minutes=30), row[4]
         john_row = next(r for r in table if r[1] == "John Backus")
         assert john_row[5].startswith(f"<p>Autograder: 0 / {ada['max_total']} (unreadable)</p>")
-        assert "<li>find_closest_centroids" in john_row[5]
+        # Every check failed with the same message (the file cannot be loaded): one line says so.
+        assert john_row[5].count("<li>") == 1 and "SyntaxError" in john_row[5]
+        assert re.search(r"<li>find_closest_centroids: .* \(and \d+ more checks with this "
+                         r"message\)</li>", john_row[5])
         pages = feedback_zip(out / "moodle-feedback-files.zip")
         assert sorted(moodle_reads(name) for name in pages) == [
             (20001, "assignfeedback", "file", "/feedback.html"),
@@ -190,8 +199,11 @@ def test_the_moodle_worksheet_carries_the_failed_checks_escaped_and_bounded(tmp_
     """Feedback comments: the score, then each failed check's first line (HTML-escaped, at
     most ten, each cut), the hidden ones left out; Last modified (grade) as Moodle writes it."""
     tests = [{"name": f"find_closest_centroids: case {n}", "score": 0, "max_score": 1,
-              "output": "<script>alert(1)</script> & more\nsecond line " + "x" * 500,
+              "output": f"<script>alert({n})</script> & more\nsecond line " + "x" * 500,
               "visibility": "visible"} for n in range(12)]
+    tests += [{"name": f"find_closest_centroids: again {n}", "score": 0.5, "max_score": 1,
+               "output": "<script>alert(0)</script> & more\nother second line",
+               "visibility": "visible"} for n in range(2)]
     tests += [{"name": "compute_centroid_means: secret", "score": 0, "max_score": 1,
                "output": "hidden failure", "visibility": "hidden"},
               {"name": "kmeans_init_centroids: ok", "score": 1, "max_score": 1,
@@ -201,11 +213,13 @@ def test_the_moodle_worksheet_carries_the_failed_checks_escaped_and_bounded(tmp_
     path = lms.system("moodle").write_import([record], [outcome], tmp_path, "K-means",
                                              {"20001": work})
     header, row = rows(path)
-    assert row[:5] == ["Participant 20001", "Ada Lovelace", "1", "14",
+    assert row[:5] == ["Participant 20001", "Ada Lovelace", "1", "16",
                        "Thursday, 3 December 2026, 2:05 PM"]
     note = row[5]
-    assert note.startswith("<p>Autograder: 1 / 14 (graded)</p><p>Failed checks (12):</p><ul>")
-    assert note.count("<li>") == 10 and "and 2 more" in note
+    assert note.startswith("<p>Autograder: 1 / 16 (graded)</p><p>Failed checks (14):</p><ul>")
+    assert note.count("<li>") == 10 and "<p>... and 2 more: see the feedback file.</p>" in note
+    assert "case 0: &lt;script&gt;alert(0)&lt;/script&gt; &amp; more (and 2 more checks with " \
+           "this message)</li>" in note and "again" not in note
     assert "<script>" not in note and "&lt;script&gt;" in note and "&amp; more" in note
     assert "second line" not in note and "secret" not in note and "init_centroids" not in note
     assert len(note) < 3000

@@ -36,7 +36,8 @@ SYSTEMS: dict[str, type[Lms]] = {lms.name: lms for lms in (Gradescope, Moodle, C
 IMPORTS = sorted(name for name, lms in SYSTEMS.items() if lms.import_file)
 
 __all__ = ["IMPORTS", "METADATA", "SYSTEMS", "Graded", "Lms", "LmsError", "Student",
-           "is_litter", "escape", "people", "plain_key", "read_class", "rank", "readable", "safe_key", "system"]
+           "is_litter", "escape", "people", "plain_key", "read_class", "rank", "readable",
+           "safe_key", "system"]
 
 
 def system(name: str) -> Lms:

@@ -29,22 +29,28 @@ def moodle_date(when: datetime) -> str:
 
 def comment(outcome, top: float, results: dict | None) -> str:
     """The worksheet's "Feedback comments" (Moodle keeps it as HTML): the score, then each
-    failed check the student may see (its name and its message's first line, escaped), at
-    most MAX_FAILED of them, each cut at MAX_LINE characters."""
+    failed check the student may see (its name and its message's first line, escaped; checks
+    that failed with the same message, as all do when the file cannot be loaded, are one line
+    with their count), at most MAX_FAILED lines, each cut at MAX_LINE characters."""
     text = f"<p>Autograder: {outcome.score:g} / {top:g} ({html.escape(outcome.status)})</p>"
     failed = [t for t in (results or {}).get("tests", [])
               if t.get("visibility") != "hidden" and t["score"] < t["max_score"]]
     if not failed:
         return text
+    by_message = {}  # first line of the message -> names of the checks, in results' order
+    for test in failed:
+        message = (test.get("output") or "").strip().partition("\n")[0]
+        by_message.setdefault(message, []).append(test["name"])
     items = []
-    for test in failed[:MAX_FAILED]:
-        line = f"{test['name']}: {(test.get('output') or '').strip().partition(chr(10))[0]}"
-        if len(line) > MAX_LINE:
-            line = line[:MAX_LINE - 3] + "..."
-        items.append(f"<li>{html.escape(line)}</li>")
-    more = len(failed) - MAX_FAILED
+    for message, names in list(by_message.items())[:MAX_FAILED]:
+        others = f" (and {len(names) - 1} more checks with this message)" if len(names) > 1 else ""
+        line = f"{names[0]}: {message}"
+        if len(line) + len(others) > MAX_LINE:
+            line = line[:MAX_LINE - len(others) - 3] + "..."
+        items.append(f"<li>{html.escape(line + others)}</li>")
+    more = sum(len(names) for names in list(by_message.values())[MAX_FAILED:])
     return (text + f"<p>Failed checks ({len(failed)}):</p><ul>" + "".join(items) + "</ul>"
-            + (f"<p>... and {more} more: see the feedback file.</p>" if more > 0 else ""))
+            + (f"<p>... and {more} more: see the feedback file.</p>" if more else ""))
 
 
 class Moodle(Lms):
