@@ -129,7 +129,8 @@ def test_a_graded_export_gives_identities_in_the_gradebook_and_the_import_file(l
     export = sample.make(tmp_path / "export", layout, ["ada_lovelace", "john_backus"])
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder", "batch", str(export), "--out", str(out),
-               "--jobs", "2"] + (["--lms", layout] if layout != "gradescope" else [])
+               "--jobs", "2"] + (["--lms", layout] if layout != "gradescope" else []) \
+        + (["--show-hidden-images"] if layout == "moodle" else [])
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert f"{layout} export" in done.stderr
@@ -169,6 +170,8 @@ def test_a_graded_export_gives_identities_in_the_gradebook_and_the_import_file(l
         assert john_row[5].count("<li>") == 1 and "SyntaxError" in john_row[5]
         assert re.search(r"<li>find_closest_centroids: .* \(and \d+ more checks with this "
                          r"message\)</li>", john_row[5])
+        # The instructor's pages show the hidden images; the students' (in the zip) never do.
+        assert "data:image/png" in (out / "students" / "20099" / "feedback.html").read_text()
         pages = feedback_zip(out / "moodle-feedback-files.zip")
         assert sorted(moodle_reads(name) for name in pages) == [
             (20001, "assignfeedback", "file", "/feedback.html"),

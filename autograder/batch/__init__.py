@@ -143,10 +143,10 @@ def merge(out, lms_format: str | None = None, assignment: str = "K-means",
             results = outdir.load_results(folder / outdir.RESULTS)
             name = record.get("name") or record["key"]
             page = feedback.write(results, name, folder / "feedback.html", folder / ".artifacts",
-                                  show_hidden_images).read_text(encoding="utf-8")
-            if lms_format:
-                if show_hidden_images:  # students get the page without the hidden images
-                    page = feedback.render(results, name, folder / ".artifacts")
+                                  show_hidden_images)
+            if lms_format:  # students get the page without the hidden images
+                page = (feedback.render(results, name, folder / ".artifacts")
+                        if show_hidden_images else page.read_text(encoding="utf-8"))
                 when = datetime.fromtimestamp((folder / outdir.RESULTS).stat().st_mtime)
                 sent[record["key"]] = lms.Graded(results, when, page)
     write_gradebook(records, outcomes, out)
