@@ -108,13 +108,24 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         save_artifacts(collector.artifacts, artifacts)
         if loading.text:  # a notebook's module part, for comparing submissions
             save_text(loading.text, Path(artifacts) / "source.py")
-    results = _results(collector.results(), box.isolation, box, loading.functions,
-                       started=started)
-    if loading.notes:
-        results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
-                           "graded:\n" + "\n".join(loading.notes))
+    tests = explain_undefined(collector.results(), loading.notes)
+    results = _results(tests, box.isolation, box, loading.functions, started=started)
     results.output += printed_excerpt(student.printed)
     return results
+
+
+def explain_undefined(tests: list[CheckResult], notes) -> list[CheckResult]:
+    """To each failed check whose function used a name a notebook's dropped (or skipped)
+    statement would have defined, add why that name is undefined: a note on a statement that
+    changed no score is never shown."""
+    for test in tests:
+        if test.score >= test.max_score:
+            continue
+        undefined = feedback_template().undefined_names(test.output)
+        said = [sentence for names, sentence in notes if undefined.intersection(names)]
+        if said:
+            test.output += "\n" + "\n".join(dict.fromkeys(said))
+    return tests
 
 
 def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbox | None = None,
