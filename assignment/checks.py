@@ -364,6 +364,17 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     return f"raised {kind}: {message}{where}"
 
 
+def result_summary(score: float, total: float, functions: dict, failed: list) -> str:
+    """The first line of a graded result: the score, each function's ({name: (score, max)}),
+    and the checks to fix (their names, the first three), or that every check passed."""
+    parts = ", ".join(f"{name} {got:g}/{of:g}" for name, (got, of) in functions.items())
+    if not failed:
+        return f"{score:g} / {total:g}: {parts}. Every check passed."
+    named = "; ".join(failed[:3]) + (f"; and {len(failed) - 3} more" if len(failed) > 3 else "")
+    count = "1 check" if len(failed) == 1 else f"{len(failed)} checks"
+    return f"{score:g} / {total:g}: {parts}. {count} to fix: {named}."
+
+
 def notebook_problem(notebook: str, what: str, cell=None, line=None, message="", function="",
                      error="", detail="", expected=(), **_) -> str:
     """Why a notebook could not be read as a module (the sandbox's key ``what`` and facts)."""

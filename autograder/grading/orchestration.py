@@ -142,9 +142,22 @@ def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbo
         status = Status.TIMED_OUT
         lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")
-    return Results(tests, status, "\n".join(lines), isolation.name,
-                   None if started is None else time.monotonic() - started, read_submitter(),
-                   {"layers": list(isolation.layers), "missing_layers": list(isolation.missing)})
+    results = Results(tests, status, "", isolation.name,
+                      None if started is None else time.monotonic() - started, read_submitter(),
+                      {"layers": list(isolation.layers),
+                       "missing_layers": list(isolation.missing)})
+    results.output = "\n".join([result_summary(results), *lines[1:], lines[0]])
+    return results
+
+
+def result_summary(results: Results) -> str:
+    """The student's result in one line (worded by checks.py): the score, each function's, and
+    the checks to fix; the first line of the results' output."""
+    functions = {name: (s["score"], s["max_score"])
+                 for name, s in results.per_function().items() if s["max_score"]}
+    failed = [t.name for t in results.tests if t.score < t.max_score]
+    return feedback_template().result_summary(results.score, results.max_score, functions,
+                                              failed)
 
 
 def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
