@@ -106,23 +106,23 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[dict], 
     for cell in code_cells(data):
         if cell is None:
             continue
-        source, number = cell
+        source, called = cell  # what Jupyter shows the cell as
         lines = ["" if line.lstrip().startswith(("%", "!")) else line
                  for line in source.splitlines()]
-        where = f"{name}, {number}"
+        where = f"{name}, {called}"
         try:
             tree = ast.parse("\n".join(lines), filename=where)
         except SyntaxError as error:
             graded = [g for g in expected if f"def {g}(" in source]
             if graded:
-                raise NotebookError("syntax", cell=number, line=error.lineno,
+                raise NotebookError("syntax", cell=called, line=error.lineno,
                                     message=str(error.msg)[:200], function=graded[0]) from None
             if len(notes) < MAX_NOTES:
-                notes.append({"what": "skipped", "cell": number, "line": error.lineno,
+                notes.append({"what": "skipped", "cell": called, "line": error.lineno,
                               "names": seemingly_defined(source)})
             continue
         except (RecursionError, MemoryError, ValueError):
-            raise NotebookError("too large", cell=number) from None
+            raise NotebookError("too large", cell=called) from None
         for node in tree.body:
             if _imports_itself(node, module.get("__name__")):
                 continue  # the prelude defines what it would bring
@@ -139,7 +139,7 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[dict], 
                 except (Exception, _TooLong) as error:
                     raised = None if isinstance(error, _TooLong) else type(error).__name__
                     if len(notes) < MAX_NOTES:
-                        notes.append({"what": "dropped", "cell": number, "line": node.lineno,
+                        notes.append({"what": "dropped", "cell": called, "line": node.lineno,
                                       "raised": raised, "names": defines(node)})
     if expected and not defined.intersection(expected):
         raise NotebookError("none defined", expected=list(expected))
