@@ -14,6 +14,7 @@ none of its points.
 
 import ast
 import contextlib
+import re
 import sys
 
 import numpy as np
@@ -348,7 +349,8 @@ def _death(signal=None, status=None, why="", **_) -> str:
 def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int = 16,
                    cell=None) -> str:
     """The sentence for a function that raised ``kind`` with ``message`` (at ``line`` of
-    kmeans.py, or at ``cell``, "NAME, cell N, line M" of a notebook)."""
+    kmeans.py, or at ``cell``, "NAME, In [N], line M" of a notebook, or "NAME, the N-th code
+    cell, line M" for a cell never run)."""
     where = f" (kmeans.py line {line})" if line else f" ({cell})" if cell else ""
     if kind == "SystemExit":
         return f"called sys.exit() or exit(){where}: return a value instead"
@@ -362,10 +364,21 @@ def raised_message(kind: str, message: str, line=None, errno=None, file_mib: int
     return f"raised {kind}: {message}{where}"
 
 
+def result_summary(score: float, total: float, functions: dict, failed: list) -> str:
+    """The first line of a graded result: the score, each function's ({name: (score, max)}),
+    and the checks to fix (their names, the first three), or that every check passed."""
+    parts = ", ".join(f"{name} {got:g}/{of:g}" for name, (got, of) in functions.items())
+    if not failed:
+        return f"{score:g} / {total:g}: {parts}. Every check passed."
+    named = "; ".join(failed[:3]) + (f"; and {len(failed) - 3} more" if len(failed) > 3 else "")
+    count = "1 check" if len(failed) == 1 else f"{len(failed)} checks"
+    return f"{score:g} / {total:g}: {parts}. {count} to fix: {named}."
+
+
 def notebook_problem(notebook: str, what: str, cell=None, line=None, message="", function="",
                      error="", detail="", expected=(), **_) -> str:
     """Why a notebook could not be read as a module (the sandbox's key ``what`` and facts)."""
-    where = f"{notebook}, cell {cell}"
+    where = f"{notebook}, {cell}"
     if what == "not utf-8":
         return f"{notebook} is not UTF-8 text, so it is not a notebook."
     if what == "too nested":
@@ -383,13 +396,25 @@ def notebook_problem(notebook: str, what: str, cell=None, line=None, message="",
     return f"{notebook} could not be read as a module ({what}{': ' + detail if detail else ''})."
 
 
-def notebook_note(notebook: str, what: str = "", cell=None, line=None, raised=None, **_) -> str:
-    """What the grader did with a notebook's statement it did not run as part of the module."""
-    where = f"{notebook}, cell {cell}"
+def notebook_note(notebook: str, what: str = "", cell=None, line=None, raised=None, names=(),
+                  **_) -> str:
+    """Why a name a graded function uses is undefined in a notebook: the statement of ``cell``
+    (as Jupyter shows it: "In [3]", or "the 2nd code cell") that would have defined ``names``
+    did not run in the grader, which runs only the imports, definitions and assignments."""
+    defined = ", ".join(names) or "it"
+    where = f"{notebook}, {cell}, line {line}"
     if what == "skipped":
-        return f"{where} has a syntax error (line {line}) and was skipped."
-    why = f"raised {raised}" if raised else "took too long"
-    return f"{where}, line {line}: an assignment that {why} was taken for analysis and dropped."
+        return (f"{where} has a syntax error, so the grader could not run that cell and "
+                f"{defined} stayed undefined: fix the cell.")
+    why = f"raised {raised}" if raised else "took more than a second"
+    return (f"{where} would define {defined}, but it {why} when the grader ran your notebook "
+            f"(without your data files or earlier results), so the grader dropped it: compute "
+            f"{defined} inside the function that needs it, or from values that need no files.")
+
+
+def undefined_names(output: str) -> set:
+    """The names a check's output says were not defined (its NameError's)."""
+    return set(re.findall(r"NameError: name '(\w+)' is not defined", output))
 
 
 def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -> str:

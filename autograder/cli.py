@@ -164,7 +164,7 @@ def _release(args) -> int:
     from .packaging import build_release
 
     print(f"wrote {build_release(args.out)}: the stub, public tests, instructions, "
-          f"requirements and data")
+          f"requirements, data, and the engine of `check` (without the hidden tests)")
     return 0
 
 
@@ -208,6 +208,11 @@ def main(argv=None) -> int:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith(f"{__package__}."):
+            raise
+        return _fail(f"`{args.command}` is an instructor's command, not part of the student "
+                     f"release ({error.name} is not here): `check` is")
     except Exception as error:
         # A grading setting to fix (SetupFault) is one line too. Only the commands that grade
         # import the grader (pytest, the sandbox): `compress` and `stub` never pay for it, and

@@ -8,8 +8,10 @@ AUTOGRADER_ROOT (default /autograder), so they can be tried in a folder. The zip
 project in the clone's layout, built the same from a clone or from an installed wheel.
 
 ``release``: exactly what students get: the stub, the public tests and their helpers, the
-instructions, the requirements file, the data, the notebook, and the public tests as otter-grader
-test files. Never the reference, the hidden suites or the hidden images.
+instructions, the requirements file, the data, the notebook, the public tests as otter-grader
+test files, and the grader's engine without its hidden suites (``autograder/``, so that
+``python -m autograder check`` runs the public checks in the grader's sandbox with the student's
+own install). Never the reference, the hidden suites or the hidden images.
 """
 
 import importlib.metadata
@@ -133,10 +135,26 @@ def build_gradescope(out, hidden_visibility: str = "visible") -> Path:
     return _write_zip(out, gradescope_entries(hidden_visibility))
 
 
+# The grader's modules a student's release leaves out (relative to the package): the hidden
+# suites, the capstone's scoring against the reference and the reference's loader, and the
+# instructors' own tools. What is left runs `check` (and `compress`) with the student's install.
+NOT_RELEASED = ("suites/", "batch/", "capstone.py", "reference.py", "stubgen.py", "otter.py",
+                "packaging.py", "feedback.py", "similarity.py")
+
+
+def engine_modules() -> list[Path]:
+    """The grader's modules in a student's release: what ``check`` needs."""
+    return [path for path in _package_modules()
+            if not path.relative_to(paths.PACKAGE).as_posix().startswith(NOT_RELEASED)]
+
+
 def build_release(out) -> Path:
-    """Write the student release zip: kmeans-assignment/{assignment,data}/..."""
+    """Write the student release zip: kmeans-assignment/{assignment,data,autograder}/..."""
     entries = [(paths.require(base / name), f"kmeans-assignment/{folder}/{name}", 0o644)
                for folder, base, names in RELEASE_FILES for name in names]
+    entries += [(path, f"kmeans-assignment/autograder/"
+                       f"{path.relative_to(paths.PACKAGE).as_posix()}", 0o644)
+                for path in engine_modules()]
     with tempfile.TemporaryDirectory() as folder:
         for path in otter.write_tests(Path(folder) / "otter_tests"):  # generated, never stored
             entries.append((path.read_bytes(),

@@ -65,12 +65,13 @@ def hidden_roots() -> list[Path]:
 
 
 def grading_inputs(include_hidden: bool = True) -> list[Path]:
-    """The files grading reads: the public tests, the reference and, unless only the public
-    tests run, the hidden suites and the hidden images."""
-    needed = [PUBLIC_TESTS, ASSIGNMENT / "checks.py", STUB, SOLUTION, DATA / "six_points.csv",
+    """The files grading reads: the public tests and, unless only the public tests run (as in
+    a student's release, which has no reference), the reference, the hidden suites and the
+    hidden images."""
+    needed = [PUBLIC_TESTS, ASSIGNMENT / "checks.py", STUB, DATA / "six_points.csv",
               DATA / "six_points_centroids.csv", PHOTO]
     if include_hidden:
-        needed += [SUITES / "conftest.py", *(HIDDEN_DATA / name for name in HIDDEN_IMAGES)]
+        needed += [SOLUTION, SUITES / "conftest.py", *(HIDDEN_DATA / name for name in HIDDEN_IMAGES)]
     return needed
 
 

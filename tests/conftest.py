@@ -36,7 +36,7 @@ FILES = sorted(p.name for p in GOLDEN.glob("*.py"))
 
 def header(path: Path) -> dict:
     spec = {"expect": {}, "fails": [], "says": [], "never": [], "base": None,
-            "standalone": False, "status": "graded"}
+            "standalone": False, "status": "graded", "what": ""}
     for raw in path.read_bytes().decode("utf-8", "replace").splitlines():
         if not raw.startswith("# "):
             break
@@ -48,6 +48,8 @@ def header(path: Path) -> dict:
             spec[key].append(value)
         elif key == "never":
             spec[key].append(os.path.expanduser(value.replace("PROJECT", str(paths.ROOT))))
+        elif key == "golden" and not spec["what"]:
+            spec["what"] = value
         elif key in ("base", "status"):
             spec[key] = value
         elif key == "standalone":

@@ -249,3 +249,31 @@ def test_the_grade_command_with_a_crashing_grader_writes_results_on_fault(tmp_pa
     results = json.loads(out.read_text())
     assert results["score"] == 0 and results["extra_data"]["status"] == "grader error"
     assert list(tmpdir.iterdir()) == []
+
+
+def test_the_top_level_output_says_the_result_first_and_the_isolation_after(tmp_path):
+    """Gradescope shows the top-level output above the tests: its first line is the score, each
+    function's, and the checks to fix; the sentence on isolation comes after it."""
+    sys.path.insert(0, str(paths.ROOT / "tests"))
+    from conftest import build
+
+    out = tmp_path / "results.json"
+    done = run("grade", str(build("means_off_by_one.py", tmp_path)), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    first, *rest = results["output"].splitlines()
+    functions = results["extra_data"]["functions"]
+    total = sum(t["max_score"] for t in results["tests"])
+    parts = ", ".join(f"{name} {f['score']:g}/{f['max_score']:g}" for name, f in functions.items())
+    failed = [t["name"] for t in results["tests"] if t["score"] < t["max_score"]]
+    assert first.startswith(f"{results['score']:g} / {total:g}: {parts}. "
+                            f"{len(failed)} checks to fix: {failed[0]}; "), first
+    whole = functions["find_closest_centroids"]["max_score"]
+    assert "compute_centroid_means 0/" in first and f"find_closest_centroids {whole:g}/{whole:g}" \
+        in first
+    assert rest and rest[-1].lower().startswith(("student code ran", "warning: student code")), rest
+
+    out = tmp_path / "full.json"
+    assert run("grade", str(paths.SOLUTION), "--out", str(out)).returncode == 0
+    first = json.loads(out.read_text())["output"].splitlines()[0]
+    assert first.endswith(". Every check passed.") and first.startswith(f"{total:g} / {total:g}: ")

@@ -84,8 +84,8 @@ def test_notebook_without_functions_broken_or_huge_is_explained(tmp_path):
     bad_cell = tmp_path / "bad.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell(
         "def find_closest_centroids(X, C)\n    return X")]), bad_cell)
-    assert ("bad.ipynb, cell 1, line 1: a syntax error (expected ':') in the cell that defines "
-            "find_closest_centroids") in grade(bad_cell, tmp_path / "d.json")["output"]
+    assert ("bad.ipynb, the 1st code cell, line 1: a syntax error (expected ':') in the cell "
+            "that defines find_closest_centroids") in grade(bad_cell, tmp_path / "d.json")["output"]
 
 
 def test_batch_grades_a_notebook_beside_a_file(tmp_path):
@@ -114,7 +114,10 @@ def test_the_reference_split_over_cells_scores_what_the_file_scores(tmp_path):
     results = grade(notebook_of(tmp_path / "ref.ipynb", *cells), tmp_path / "n.json")
     assert results["score"] == sum(t["max_score"] for t in results["tests"]), [
         t["output"] for t in results["tests"] if t["score"] < t["max_score"]]
-    assert "ref.ipynb, cell 3, line 3: an assignment that raised" in results["output"]
+    # The analysis assignment that could not run changed no score: a passing grade says nothing
+    # of it.
+    shown = "\n".join([results["output"], *(t["output"] for t in results["tests"])])
+    assert "ref.ipynb" not in shown and "dropped" not in shown, results["output"]
 
 
 def test_a_version_3_notebook_is_read(tmp_path):
@@ -139,8 +142,46 @@ def test_errors_point_at_the_students_cell(tmp_path):
                        "    return undefined_name")
     results = grade(path, tmp_path / "e.json")
     first = next(t for t in results["tests"] if t["name"].startswith("find_closest_centroids"))
-    assert "raised NameError: name 'undefined_name' is not defined (mine.ipynb, cell 2, line 3)" \
-        in first["output"]
+    assert ("raised NameError: name 'undefined_name' is not defined (mine.ipynb, the 2nd code "
+            "cell, line 3)") in first["output"]
+
+
+def test_cells_are_named_as_jupyter_shows_them(tmp_path):
+    """A run notebook's cells are cited by their In [n], whatever markdown cells lie between;
+    a syntax error is cited the same way."""
+    cells = [new_markdown_cell("# Mine"), new_code_cell("import numpy as np", execution_count=4),
+             new_markdown_cell("## Step 1"),
+             new_code_cell("def find_closest_centroids(X, centroids):\n    return nothing",
+                           execution_count=7)]
+    path = tmp_path / "ran.ipynb"
+    nbformat.write(new_notebook(cells=cells), path)
+    results = grade(path, tmp_path / "r.json")
+    first = next(t for t in results["tests"] if t["name"].startswith("find_closest_centroids"))
+    assert "(ran.ipynb, In [7], line 2)" in first["output"]
+    cells[3].source = "def find_closest_centroids(X, centroids)\n    return X"
+    nbformat.write(new_notebook(cells=cells), path)
+    assert "ran.ipynb, In [7], line 1: a syntax error" in grade(path, tmp_path / "s.json")["output"]
+
+
+def test_a_dropped_assignment_is_explained_only_where_it_costs_points(tmp_path):
+    """A module constant computed from a file the grader does not have is dropped; the check of
+    the function that uses it says why, at the line to fix, and no other output mentions it."""
+    path = notebook_of(tmp_path / "mine.ipynb", "import numpy as np",
+                       golden_functions("correct_broadcast.py"),
+                       "OFFSET = np.loadtxt('my_data.csv').min() * 0",
+                       "def compute_centroid_means(X, idx, K):\n"
+                       "    return np.array([X[idx == k].mean(axis=0) + OFFSET "
+                       "for k in range(K)])",
+                       "X = np.loadtxt('my_data.csv')")
+    results = grade(path, tmp_path / "d.json")
+    failed = [t for t in results["tests"] if t["score"] < t["max_score"]]
+    assert failed and all(t["name"].startswith(("compute_centroid_means", "compress_image"))
+                          for t in failed), [t["name"] for t in failed]
+    means = [t for t in failed if t["name"].startswith("compute_centroid_means")][0]
+    assert ("mine.ipynb, the 3rd code cell, line 1 would define OFFSET, but it raised "
+            "FileNotFoundError when the grader ran your notebook") in means["output"]
+    others = [t["output"] for t in results["tests"] if t not in failed] + [results["output"]]
+    assert not any("mine.ipynb" in text for text in others)
 
 
 @pytest.mark.parametrize("attack", ["huge_cell", "deep_expression", "deep_json",

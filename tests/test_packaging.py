@@ -27,7 +27,13 @@ def test_release_holds_what_students_get_and_nothing_hidden(tmp_path):
         contents = {name: z.read(name) for name in names}
     assert "kmeans-assignment/assignment/kmeans.py" in names
     assert "kmeans-assignment/assignment/test_kmeans.py" in names
-    assert not any("solutions" in n or "suites" in n or "hidden" in n or "autograder" in n
+    assert not any("solutions" in n or "suites" in n or "hidden" in n for n in names), names
+    # Of the grader, only the engine of `check`: never the reference's loader, the capstone's
+    # scoring against it, or the tools that read the reference's solution markers.
+    engine = {f"kmeans-assignment/autograder/{p.relative_to(paths.PACKAGE).as_posix()}"
+              for p in packaging.engine_modules()}
+    assert {n for n in names if n.startswith("kmeans-assignment/autograder/")} == engine
+    assert not any(n.endswith(("/capstone.py", "/reference.py", "/stubgen.py", "/otter.py"))
                    for n in names), names
     hidden_images = {p.read_bytes() for p in capstone.HIDDEN.glob("*.png")}
     reference = paths.SOLUTION.read_bytes()
@@ -230,6 +236,25 @@ def test_release_installs_from_its_own_requirements_and_its_tests_run(tmp_path):
                           cwd=folder, capture_output=True, text=True, env=env, timeout=600)
     assert re.search(r"\b15 failed\b", done.stdout), done.stdout + done.stderr
     assert done.stdout.count("is not implemented yet") == 15
+    # The self-check in the grader's sandbox, as the README gives it, with only this install:
+    # the stub fails every public check, the reference passes them all.
+    top = folder.parent
+    assert "assignment/.venv/bin/python -m autograder check" in readme
+    done = subprocess.run(["assignment/.venv/bin/python", "-m", "autograder", "check"], cwd=top,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.count("FAIL  ") == 15 and "0 / 19: " in done.stdout, done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    (tmp_path / "mine").mkdir()
+    shutil.copy(paths.SOLUTION, tmp_path / "mine" / "kmeans.py")
+    done = subprocess.run(["assignment/.venv/bin/python", "-m", "autograder", "check",
+                           str(tmp_path / "mine" / "kmeans.py")], cwd=top, capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert done.returncode == 0 and "Every check passed." in done.stdout, done.stdout + done.stderr
+    done = subprocess.run(["assignment/.venv/bin/python", "-m", "autograder", "stub"], cwd=top,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2 and "not part of the student release" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_gradescope_without_the_hidden_images_writes_nothing(tmp_path, monkeypatch):

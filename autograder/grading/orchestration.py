@@ -108,13 +108,24 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         save_artifacts(collector.artifacts, artifacts)
         if loading.text:  # a notebook's module part, for comparing submissions
             save_text(loading.text, Path(artifacts) / "source.py")
-    results = _results(collector.results(), box.isolation, box, loading.functions,
-                       started=started)
-    if loading.notes:
-        results.output += ("\n\nFrom your notebook, these were taken for analysis and not "
-                           "graded:\n" + "\n".join(loading.notes))
+    tests = explain_undefined(collector.results(), loading.notes)
+    results = _results(tests, box.isolation, box, loading.functions, started=started)
     results.output += printed_excerpt(student.printed)
     return results
+
+
+def explain_undefined(tests: list[CheckResult], notes) -> list[CheckResult]:
+    """To each failed check whose function used a name a notebook's dropped (or skipped)
+    statement would have defined, add why that name is undefined: a note on a statement that
+    changed no score is never shown."""
+    for test in tests:
+        if test.score >= test.max_score:
+            continue
+        undefined = feedback_template().undefined_names(test.output)
+        said = [sentence for names, sentence in notes if undefined.intersection(names)]
+        if said:
+            test.output += "\n" + "\n".join(dict.fromkeys(said))
+    return tests
 
 
 def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbox | None = None,
@@ -131,9 +142,22 @@ def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbo
         status = Status.TIMED_OUT
         lines.append(f"The submission used up its {box.limits.total_seconds:g} s of grading "
                      f"time: the checks after that were not run and score 0.")
-    return Results(tests, status, "\n".join(lines), isolation.name,
-                   None if started is None else time.monotonic() - started, read_submitter(),
-                   {"layers": list(isolation.layers), "missing_layers": list(isolation.missing)})
+    results = Results(tests, status, "", isolation.name,
+                      None if started is None else time.monotonic() - started, read_submitter(),
+                      {"layers": list(isolation.layers),
+                       "missing_layers": list(isolation.missing)})
+    results.output = "\n".join([result_summary(results), *lines[1:], lines[0]])
+    return results
+
+
+def result_summary(results: Results) -> str:
+    """The student's result in one line (worded by checks.py): the score, each function's, and
+    the checks to fix; the first line of the results' output."""
+    functions = {name: (s["score"], s["max_score"])
+                 for name, s in results.per_function().items() if s["max_score"]}
+    failed = [t.name for t in results.tests if t.score < t.max_score]
+    return feedback_template().result_summary(results.score, results.max_score, functions,
+                                              failed)
 
 
 def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,

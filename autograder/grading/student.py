@@ -111,12 +111,14 @@ class Loading:
     functions: tuple | None  # the functions it defines; None when it could not be loaded
     problem: str | None = None  # why it could not be loaded, worded for the student
     printed: str = ""  # what it printed while loading
-    notes: tuple = ()  # from a notebook: the statements taken for analysis and not graded
+    # From a notebook: (names, sentence) for each statement taken for analysis and not run:
+    # the names it would have defined, and why they are undefined, worded for the student.
+    notes: tuple = ()
     text: str = ""  # a notebook's module part, as the student wrote it
 
 
-NOTEBOOK_FACTS = {"what": str, "cell": int, "line": int, "message": str, "function": str,
-                  "error": str, "detail": str, "expected": list, "raised": str}
+NOTEBOOK_FACTS = {"what": str, "cell": str, "line": int, "message": str, "function": str,
+                  "error": str, "detail": str, "expected": list, "raised": str, "names": list}
 
 
 def _facts(data) -> dict:
@@ -131,7 +133,7 @@ def _facts(data) -> dict:
         return {"what": "unreadable", "detail": str(data)[:200]}
     return {key: value for key, value in data.items() if key in NOTEBOOK_FACTS
             and isinstance(value, NOTEBOOK_FACTS[key]) and not isinstance(value, bool)
-            and (key != "expected" or all(isinstance(v, str) for v in value))}
+            and (not isinstance(value, list) or all(isinstance(v, str) for v in value))}
 
 
 def load(box: sandbox.Sandbox) -> Loading:
@@ -142,7 +144,12 @@ def load(box: sandbox.Sandbox) -> Loading:
         raise GraderFault(str(error)) from None
     notebook = box.module.notebook
     if isinstance(outcome, sandbox.Loaded):
-        notes = tuple(feedback_template().notebook_note(notebook, **_facts(note)) for note in outcome.notes)
+        notes = []
+        for note in outcome.notes:
+            facts = _facts(note)
+            notes.append((tuple(facts.get("names", ())),
+                          feedback_template().notebook_note(notebook, **facts)))
+        notes = tuple(notes)
         return Loading(tuple(outcome.functions), printed=outcome.printed, notes=notes,
                        text=outcome.text)
     if isinstance(outcome, sandbox.Raised):

@@ -53,7 +53,7 @@ class Raised:
     line: int | None = None
     errno: int | None = None
     printed: str = ""
-    where: str | None = None  # in a notebook: "NAME, cell N, line M"
+    where: str | None = None  # in a notebook: "NAME, In [N], line M" (or "the N-th code cell")
 
 
 @dataclass

@@ -14,6 +14,7 @@ Runs in the worker (copied beside it): standard library, and nbformat to read th
 
 import ast
 import json
+import re
 import signal
 
 KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -36,8 +37,10 @@ class _TooLong(BaseException):
     pass
 
 
-def code_cells(data: bytes) -> list[str]:
-    """The source of each code cell (nbformat reads every version, upgrading to 4)."""
+def code_cells(data: bytes) -> list[tuple[str, str] | None]:
+    """(source, label) of each code cell, None for the others (nbformat reads every version,
+    upgrading to 4). The label names the cell as Jupyter shows it: ``In [n]`` where it has an
+    execution count, else "the n-th code cell" (counting code cells only)."""
     import nbformat
 
     try:
@@ -49,40 +52,77 @@ def code_cells(data: bytes) -> list[str]:
     except Exception as error:  # nbformat raises many kinds for a broken notebook
         first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
         raise NotebookError("invalid", error=type(error).__name__[:100], detail=first) from None
-    sources = []
+    sources, code = [], 0
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            sources.append(source if isinstance(source, str) else "")
+            source, count = cell.get("source", ""), cell.get("execution_count")
+            code += 1
+            sources.append((source if isinstance(source, str) else "", label(code, count)))
         else:
             sources.append(None)
     return sources
 
 
+def label(ordinal: int, count=None) -> str:
+    """A code cell as Jupyter shows it: ``In [3]``, or "the 2nd code cell" if never run."""
+    if type(count) is int and count > 0:
+        return f"In [{count}]"
+    suffix = "th" if 10 <= ordinal % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(
+        ordinal % 10, "th")
+    return f"the {ordinal}{suffix} code cell"
+
+
+def defines(node) -> list[str]:
+    """The names an assignment binds (plain names, and the object of an item or attribute)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names = []
+    for target in targets:
+        for inner in ast.walk(target):
+            if isinstance(inner, ast.Name) and inner.id not in names:
+                names.append(inner.id)
+    return names[:20]
+
+
+DEFINED = re.compile(r"^[ \t]*(?:def|class)[ \t]+(\w+)|^(\w+)[ \t]*(?:[-+*/]?=[^=])", re.M)
+
+
+def seemingly_defined(source: str) -> list[str]:
+    """The names a cell that does not parse appears to define (``def f``, ``x = ...``)."""
+    names = []
+    for found in DEFINED.finditer(source):
+        name = found[1] or found[2]
+        if name not in names:
+            names.append(name)
+    return names[:20]
+
+
 def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[dict], str]:
     """Run the notebook's module part in ``module``; return notes on what was dropped (each a
-    dict: ``what`` "skipped" or "dropped", ``cell``, ``line``, and for "dropped" ``raised``, the
-    exception's name, or None when it took too long), and the text of what ran (the student's
-    own lines, for comparing submissions)."""
+    dict: ``what`` "skipped" or "dropped", ``cell`` (the cell's label, see :func:`label`),
+    ``line``, ``names`` (what the statement would have defined), and for "dropped" ``raised``,
+    the exception's name, or None when it took too long), and the text of what ran (the
+    student's own lines, for comparing submissions)."""
     notes, defined, texts, kept = [], set(), [], 0
-    for number, source in enumerate(code_cells(data), 1):
-        if source is None:
+    for cell in code_cells(data):
+        if cell is None:
             continue
+        source, called = cell  # what Jupyter shows the cell as
         lines = ["" if line.lstrip().startswith(("%", "!")) else line
                  for line in source.splitlines()]
-        where = f"{name}, cell {number}"
+        where = f"{name}, {called}"
         try:
             tree = ast.parse("\n".join(lines), filename=where)
         except SyntaxError as error:
             graded = [g for g in expected if f"def {g}(" in source]
             if graded:
-                raise NotebookError("syntax", cell=number, line=error.lineno,
+                raise NotebookError("syntax", cell=called, line=error.lineno,
                                     message=str(error.msg)[:200], function=graded[0]) from None
             if len(notes) < MAX_NOTES:
-                notes.append({"what": "skipped", "cell": number, "line": error.lineno})
+                notes.append({"what": "skipped", "cell": called, "line": error.lineno,
+                              "names": seemingly_defined(source)})
             continue
         except (RecursionError, MemoryError, ValueError):
-            raise NotebookError("too large", cell=number) from None
+            raise NotebookError("too large", cell=called) from None
         for node in tree.body:
             if _imports_itself(node, module.get("__name__")):
                 continue  # the prelude defines what it would bring
@@ -99,8 +139,8 @@ def run(data: bytes, name: str, module: dict, expected=()) -> tuple[list[dict], 
                 except (Exception, _TooLong) as error:
                     raised = None if isinstance(error, _TooLong) else type(error).__name__
                     if len(notes) < MAX_NOTES:
-                        notes.append({"what": "dropped", "cell": number, "line": node.lineno,
-                                      "raised": raised})
+                        notes.append({"what": "dropped", "cell": called, "line": node.lineno,
+                                      "raised": raised, "names": defines(node)})
     if expected and not defined.intersection(expected):
         raise NotebookError("none defined", expected=list(expected))
     return notes, "\n\n".join(texts)[:MAX_TEXT]

@@ -154,7 +154,7 @@ def digest(array) -> bytes:
 
 def error_reply(error):
     """Describe an exception, with where in the student's own file (or notebook cell) it arose."""
-    source, cells = SETTINGS["source"], f"{SETTINGS.get('notebook')}, cell "
+    source, cells = SETTINGS["source"], f"{SETTINGS.get('notebook')}, "  # "NAME, In [3]"
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if f.filename == source or f.filename.startswith(cells)]
     if isinstance(error, SyntaxError) and type(error.lineno) is int:

@@ -1,0 +1,11 @@
+# golden: casts X and centroids to integers before measuring distances
+# base: correct_broadcast.py
+# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
+# fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
+# says: find_closest_centroids: on a hidden (200, 3) X with 5 centroids: 114 o
+import numpy as np
+
+
+def find_closest_centroids(X, centroids):
+    Xi, Ci = X.astype(int), centroids.astype(int)
+    return np.argmin(((Xi[:, None, :] - Ci[None]) ** 2).sum(axis=2), axis=1)

@@ -1,0 +1,10 @@
+# golden: returns idx as a Python list instead of a numpy array
+# base: correct_broadcast.py
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full
+# fails: find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]
+# says: find_closest_centroids should return the index array idx as a numpy.nd
+import numpy as np
+
+
+def find_closest_centroids(X, centroids):
+    return [int(np.argmin(((centroids - x) ** 2).sum(axis=1))) for x in X]

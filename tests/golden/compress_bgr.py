@@ -1,0 +1,13 @@
+# golden: returns the channels reversed (BGR, as OpenCV writes them)
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
+# fails: compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 in at most K colours, closer than its mean colour
+# says: compress_image: with K = 3 the distortion of the (5, 7, 3) image (mean
+import numpy as np
+
+
+def compress_image(image, K, max_iters=10, rng=None):
+    pixels = image.reshape(-1, 3).astype(np.float64) / 255.0
+    centroids, idx = run_kmeans(pixels, kmeans_init_centroids(pixels, K, rng), max_iters)
+    out = (centroids[idx] * 255.0).round().clip(0, 255).astype(np.uint8).reshape(image.shape)
+    return out[..., ::-1].copy()

@@ -1,0 +1,10 @@
+# golden: skips empty clusters, returning fewer than K rows
+# base: correct_broadcast.py
+# expect: find_closest_centroids=full compute_centroid_means=<full kmeans_init_centroids=full
+# fails: compute_centroid_means: a cluster with no points gets a row of NaN
+# says: compute_centroid_means should return the centroid means with shape (2,
+import numpy as np
+
+
+def compute_centroid_means(X, idx, K):
+    return np.array([X[idx == k].mean(axis=0) for k in range(K) if np.any(idx == k)])
