@@ -13,6 +13,7 @@ its probes found (:func:`probed`) to the graders it starts (:func:`remember`).
 
 import os
 
+from .callbacks import CallBackFault, CallBacks, Refused
 from .client import (Died, Loaded, Malformed, Module, NotReady, NotRun, Raised, Returned,
                      TimedOut)
 from .detect import Sandbox, detect, fall_back, probed, remember
@@ -43,7 +44,8 @@ def reap(folder) -> None:
             mode.reap(folder)
 
 
-__all__ = ["Died", "Foreign", "FrameError", "Isolation", "Limits", "Loaded", "Malformed", "MODES",
+__all__ = ["CallBackFault", "CallBacks", "Died", "Foreign", "FrameError", "Isolation", "Limits",
+           "Loaded", "Malformed", "MODES",
            "Mode", "Module", "NotReady", "NotRun", "PRELOAD", "Raised", "REGISTRY", "Returned",
            "Sandbox", "SandboxUnavailable", "TimedOut", "detect", "die_with_parent", "prepare",
-           "probed", "readable_paths", "reap", "remember", "uids_of"]
+           "probed", "readable_paths", "reap", "Refused", "remember", "uids_of"]
