@@ -222,6 +222,7 @@ def test_compress_keeps_image(student):
     with only_with_a_right_result("the image unchanged"):
         out = call(student, name, image, 3, 5, 0)
         expect_array(name, out, image.shape, "uint8", "the compressed image")
+        expect_closer_than_mean_colour(name, original, out, 3, "the (5, 7, 3) image")
     expect_unchanged(student, name, "image", 0, original, image)
 
 

@@ -10,8 +10,6 @@ the checks it did better on say so, and name the helpers (the plugin adds which 
 their own checks: a helper's mistake is reported at the helper).
 """
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pytest
 
@@ -25,14 +23,15 @@ pytestmark = pytest.mark.function(NAME)
 HELPERS_PROPERTY = "graded_with_reference_helpers"  # the plugin words the note (checks.py)
 
 
-@dataclass
 class Run:
-    """One run of compress_image over every hidden case."""
+    """One run of compress_image over every hidden case: ``outputs`` {case: its valid output,
+    or why it is not valid}, ``kept`` {case: whether the image came back unchanged},
+    ``helpers`` the reference helpers it called (the reference-helper run only), ``own`` the
+    student's own run, when this reference-helper run beat it."""
 
-    outputs: dict  # case -> its valid output, or why it is not valid
-    kept: dict = field(default_factory=dict)  # case -> whether the image came back unchanged
-    helpers: tuple = ()  # the reference helpers it called (the reference-helper run only)
-    own: "Run | None" = None  # the student's own run, when this reference-helper run beat it
+    def __init__(self, outputs: dict, kept: dict | None = None):
+        self.outputs, self.kept = outputs, kept if kept is not None else {}
+        self.helpers, self.own = (), None
 
     def items(self):
         return self.outputs.items()
