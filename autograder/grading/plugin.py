@@ -24,9 +24,9 @@ from .student import StudentModule, feedback_template
 SUITES = paths.SUITES
 PUBLIC_TESTS = paths.PUBLIC_TESTS
 OUTPUT_LIMIT = 4000  # characters of one test's output
-PASSED = "Passed."
+PASSED = "Passed."  # the output of a passed test that recorded no message of its own
 # A check records under this name the grader's helpers that stood in for the student's.
-HELPERS_PROPERTY = "graded_with_reference_helpers"  # the output of a passed test that recorded no message of its own
+HELPERS_PROPERTY = "graded_with_reference_helpers"
 GRADER_BROKE = ("The grader could not run this check because of an error in the grader itself, "
                 "not in your code. Your instructor can see the details.")
 
@@ -94,7 +94,6 @@ class Collector:
                 test["output"] = GRADER_BROKE
         elif report.skipped:
             test["output"] = "Skipped."
-
 
     def pytest_sessionfinish(self):
         """A check graded with the grader's helpers standing in for the student's says so

@@ -6,7 +6,7 @@ runs one module behind a worker and returns typed outcomes for its loading and i
 (client.py), falling back to the next mode if a worker dies before "ready". One module per
 layer, which the modes use: bubblewrap.py, landlock.py, seccomp.py, limits.py; protocol.py is
 the wire and the value codec (the one place what comes back is validated); worker.py the other
-side. For a caller that runs many graders: :func:`prepare` a folder that will hold workers'
+side; callbacks.py the grader's functions a call may offer to answer for the module's own. For a caller that runs many graders: :func:`prepare` a folder that will hold workers'
 staging, :func:`reap` what is left running from it, preload :data:`PRELOAD`, and hand what
 its probes found (:func:`probed`) to the graders it starts (:func:`remember`).
 """

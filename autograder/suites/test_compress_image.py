@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 from autograder import capstone
+from autograder.grading.plugin import HELPERS_PROPERTY  # the plugin words its note (checks.py)
 from autograder.suites.support import (expect_array, expect_closer_than_mean_colour, fail,
                                        reply_of)
 from checks import call
 
 NAME = "compress_image"
 pytestmark = pytest.mark.function(NAME)
-HELPERS_PROPERTY = "graded_with_reference_helpers"  # the plugin words the note (checks.py)
+FULL = capstone.VALID_POINTS + capstone.KEPT_POINTS + capstone.DISTORTION_POINTS
 
 
 class Run:
@@ -68,6 +69,8 @@ def outputs(student, pytestconfig):
         return run_cases(student, artifacts)
     with separate() as alone:
         own = run_cases(alone, artifacts)
+        if own.total() >= FULL:  # nothing to gain: the second run is not needed
+            return own
         with alone.answering(capstone.helper_call_backs()) as helped:
             theirs = run_cases(helped, None)
             theirs.helpers = tuple(sorted(helped.call_backs.calls))
