@@ -8,7 +8,8 @@ numpy; for a worker to leave uid 0, the modules it can no longer import after (:
 Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
 seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
 for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
-(protocol.py). What the module prints goes to a bounded buffer (its start and end kept, the middle
+(protocol.py); during a call that offers call-backs, the module's globals of those names are
+proxies that ask the grader over the same pipes (:func:`proxy`). What the module prints goes to a bounded buffer (its start and end kept, the middle
 counted), returned with each reply: printing costs no file and no limit. What is written to the
 file descriptors directly goes to the grader's stderr pipe, of which the grader keeps the tail.
 """
