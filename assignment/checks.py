@@ -310,6 +310,23 @@ def isolation_note(mode: str, own_uid: bool, forced: bool, has_landlock: bool, m
 # The grader runs your functions in a separate, locked-down process; these sentences say what
 # happened there when a call did not simply return. ``doing`` ends the sentence (" while loading").
 
+def helpers_note(function: str, helpers, failing) -> str:
+    """What a check graded with the grader's helpers standing in for the student's says first:
+    ``helpers`` the ones ``function`` called, ``failing`` those of them that fail their own
+    checks (a mistake in a helper is reported at the helper, and costs its points there)."""
+    def names(items):
+        items = list(items)
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    graded = (f"{function} is graded here with the grader's {names(helpers)} standing in for "
+              f"yours, which did better than your own.")
+    if failing:
+        which = "which fails its checks" if len(failing) == 1 else "which fail their checks"
+        return f"{function} uses your {names(failing)}, {which}: fix that first. ({graded})"
+    return (f"{graded} Your {names(helpers)} pass their own checks, but not on what {function} "
+            f"gives them: look at what they return on the image's pixels.")
+
+
 def sandbox_message(what: str, doing: str = "", **facts) -> str:
     """The sentence for a call that raised, died, timed out, replied badly or was not run."""
     if what == "timed out":

@@ -196,7 +196,7 @@ def test_init_bad_k(student, K):
 
 
 @pytest.mark.function("compress_image")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_compress_small_image(student):
     """compress_image: a (5, 7, 3) uint8 image comes back as (5, 7, 3) uint8 in at most K colours, closer than its mean colour"""
     name = "compress_image"
@@ -210,6 +210,19 @@ def test_compress_small_image(student):
              f"but it has {colours}.")
     original = np.random.default_rng(1).integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
     expect_closer_than_mean_colour(name, original, out, K, "the (5, 7, 3) image")
+
+
+@pytest.mark.function("compress_image")
+@pytest.mark.points(1)
+def test_compress_keeps_image(student):
+    """compress_image: the image is not modified (a (5, 7, 3) image)"""
+    name = "compress_image"
+    image = np.random.default_rng(1).integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
+    original = image.copy()
+    with only_with_a_right_result("the image unchanged"):
+        out = call(student, name, image, 3, 5, 0)
+        expect_array(name, out, image.shape, "uint8", "the compressed image")
+        expect_closer_than_mean_colour(name, original, out, 3, "the (5, 7, 3) image")
     expect_unchanged(student, name, "image", 0, original, image)
 
 

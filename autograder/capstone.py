@@ -25,13 +25,14 @@ image and K, 100,000 simulated seed sets):
 """
 
 import functools
+import inspect
 import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from . import paths, reference
+from . import paths, reference, sandbox
 from .imaging import distortion  # the one definition: mean squared error on the [0, 1] scale
 
 HIDDEN = paths.HIDDEN_DATA
@@ -42,6 +43,13 @@ MAX_ITERS = 10
 FULL_CREDIT_RATIO = 1.30
 ZERO_CREDIT_RATIO = 2.5
 CALL_SECONDS = 30.0
+# The capstone's points: its checks' in its hidden suite (the public tests hold the rest).
+VALID_POINTS, KEPT_POINTS, DISTORTION_POINTS = 3, 1, 10
+# The helpers whose reference answers for the student's in the capstone's second run, and the
+# bounds on what one compress_image call may ask of them (a correct one asks 2 * MAX_ITERS + 2).
+HELPERS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids")
+MOST_HELPER_CALLS = 20 * MAX_ITERS
+MOST_CENTROIDS = 256
 
 
 @functools.cache
@@ -51,6 +59,7 @@ def images() -> dict:
     for name in IMAGES:
         with Image.open(paths.require(HIDDEN / name)) as im:
             loaded[name] = np.array(im.convert("RGB"))
+        loaded[name].flags.writeable = False  # the grader's copy: no call can change it
     return loaded
 
 
@@ -99,3 +108,60 @@ def credit(ratio: float) -> float:
         return 0.0
     span = math.log(ZERO_CREDIT_RATIO) - math.log(FULL_CREDIT_RATIO)
     return round(1.0 - (math.log(ratio) - math.log(FULL_CREDIT_RATIO)) / span, 4)
+
+
+# -- the reference's helpers, answering for the student's in the capstone's second run ------
+
+def helper_call_backs() -> sandbox.CallBacks:
+    """The reference's find_closest_centroids, compute_centroid_means and kmeans_init_centroids,
+    answering in the grader for the student's module-level ones during compress_image (the
+    proxies the worker puts in their place send each call here: no reference code enters the
+    worker). What they are given is bounded: arrays no larger than the largest hidden image,
+    at most MOST_CENTROIDS centroids, at most MOST_HELPER_CALLS calls per compress_image."""
+    return sandbox.CallBacks({name: functools.partial(reference_helper, name) for name in HELPERS},
+                             most_calls=MOST_HELPER_CALLS)
+
+
+def reference_helper(name: str, *args, **kwargs):
+    """The reference's ``name`` on these arguments, or sandbox.Refused saying why not."""
+    function = getattr(reference.load(), name)
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except TypeError as error:
+        raise sandbox.Refused("TypeError", f"{name}() {error}") from None
+    largest = max(image.size for image in images().values())
+    for key, value in bound.arguments.items():
+        if isinstance(value, sandbox.Foreign):
+            raise sandbox.Refused("TypeError", f"{name}: {key} is {value.stand_in_for}, which "
+                                               f"the grader's {name} does not take")
+        if isinstance(value, (list, tuple)):
+            value = np.asarray(value) if len(value) <= 64 else value
+        if isinstance(value, np.ndarray) and value.size > largest:
+            raise sandbox.Refused("ValueError", f"{name}: {key} has {value.size} elements, more "
+                                                f"than any image the capstone compresses")
+        if key in ("centroids", "K") and _centroid_count(value) > MOST_CENTROIDS:
+            raise sandbox.Refused("ValueError", f"{name}: more than {MOST_CENTROIDS} centroids")
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(function(*bound.args, **bound.kwargs))
+    except (ValueError, TypeError, IndexError, ArithmeticError, LookupError) as error:
+        shapes = ", ".join(f"{key} {_shape(value)}" for key, value in bound.arguments.items())
+        raise sandbox.Refused("ValueError" if isinstance(error, ArithmeticError) else
+                              type(error).__name__ if type(error).__name__ in
+                              ("ValueError", "TypeError", "IndexError") else "ValueError",
+                              f"{name} cannot take {shapes}") from None
+
+
+def _centroid_count(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.shape[0] if value.ndim else 0
+    try:
+        return int(value) if not isinstance(value, str) else 0
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _shape(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"of shape {value.shape} and dtype {value.dtype}"
+    return f"= {value!r}"[:60]

@@ -6,7 +6,7 @@ score (``header`` reads it, ``build`` makes the kmeans.py to grade):
     # golden: what the submission does
     # base: correct_broadcast.py     graded on top of that file (else on the stub alone)
     # standalone                     graded as it is, without the stub
-    # expect: find_closest_centroids=full compute_centroid_means=0 ...   (full, 0, <full)
+    # expect: find_closest_centroids=full compute_centroid_means=0 ...   (full, 0, <full, or a number: exactly those points)
     # fails: <test name>             this check must be among those that fail
     # status: unreadable             the results' status
     # says: <text>                   a message the student must be shown (in some output)

@@ -141,6 +141,8 @@ def run_golden(name: str, folder: Path, **grader) -> dict:
             assert got == full, f"{function} should get full marks:\n" + "\n".join(failing)
         elif wanted == "0":
             assert got == 0, f"{function} should get 0, got {got} of {full}"
+        elif wanted.replace(".", "", 1).isdigit():  # exactly these points
+            assert got == float(wanted), f"{function} should get {wanted} of {full}, got {got}"
         else:
             assert wanted == "<full" and got < full, f"{function} should lose points, got {got}"
     failed = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}

@@ -19,12 +19,14 @@ import pytest
 from .. import paths, spec
 from ..results import VISIBILITIES, CheckResult, Results
 from .faults import GraderFault
-from .student import StudentModule
+from .student import StudentModule, feedback_template
 
 SUITES = paths.SUITES
 PUBLIC_TESTS = paths.PUBLIC_TESTS
 OUTPUT_LIMIT = 4000  # characters of one test's output
 PASSED = "Passed."  # the output of a passed test that recorded no message of its own
+# A check records under this name the grader's helpers that stood in for the student's.
+HELPERS_PROPERTY = "graded_with_reference_helpers"
 GRADER_BROKE = ("The grader could not run this check because of an error in the grader itself, "
                 "not in your code. Your instructor can see the details.")
 
@@ -39,6 +41,7 @@ class Collector:
         self.faults = []  # grader errors (tracebacks), never shown to students
         self.artifacts = {}  # name -> array the student's code produced, for feedback pages
         self.collection_fault = None  # a check that is not properly marked: nothing runs
+        self.helpers = {}  # nodeid -> the grader's helpers that stood in for the student's
 
     def pytest_configure(self, config):
         config.kmeans_student = self.student
@@ -75,6 +78,8 @@ class Collector:
         if test is None or (report.when != "call" and report.passed):
             return
         properties = dict(report.user_properties)
+        if properties.get(HELPERS_PROPERTY):
+            self.helpers[report.nodeid] = [str(h) for h in properties[HELPERS_PROPERTY]]
         if report.passed:
             test["score"] = test["max_score"]
             test["output"] = properties.get("message", PASSED)
@@ -89,6 +94,19 @@ class Collector:
                 test["output"] = GRADER_BROKE
         elif report.skipped:
             test["output"] = "Skipped."
+
+    def pytest_sessionfinish(self):
+        """A check graded with the grader's helpers standing in for the student's says so
+        first, naming those of them that fail their own checks (known only now: the capstone
+        runs first)."""
+
+        for nodeid, helpers in self.helpers.items():
+            test = self.tests[nodeid]
+            failing = [helper for helper in helpers if any(
+                other["function"] == helper and other["score"] < other["max_score"]
+                for other in self.tests.values())]
+            note = feedback_template().helpers_note(test["function"], helpers, failing)
+            test["output"] = f"{note}\n{test['output']}"
 
 
 def describe_check(item, hidden_visibility: str = "visible") -> dict:

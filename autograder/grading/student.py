@@ -8,6 +8,7 @@ function raised, a :class:`StudentFault`, or, when the fault is the grader's, a
 the submission loaded. Every sentence a student reads is worded by ``assignment/checks.py``.
 """
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass
@@ -51,6 +52,34 @@ class StudentModule:
         # show their output, and a hidden check's exception messages are kept short.
         self.public_call = True
         self.time_limits = dict(time_limits or {})
+        self.call_backs = None  # sandbox.CallBacks the calls offer, when set (answering())
+
+    @contextlib.contextmanager
+    def answering(self, call_backs):
+        """Within: every call offers ``call_backs`` (the grader's functions answer for the
+        module's globals of their names, sandbox/callbacks.py)."""
+        self.call_backs = call_backs
+        try:
+            yield self
+        finally:
+            self.call_backs = None
+
+    @contextlib.contextmanager
+    def separate(self):
+        """A StudentModule of the same submission on a worker of its own, started at its first
+        call and stopped on leaving, so that nothing its calls leave in the worker reaches any
+        other call: its calls count toward this one's time budget."""
+        box = self._box
+        alone = type(box)(box.module, box.isolation, box.limits, box.hidden, box.prefix)
+        alone.used, alone.wall = box.used, box.wall
+        other = StudentModule(alone, self._functions, self.time_limits)
+        other.public_call, other.printed = self.public_call, self.printed
+        try:
+            yield other
+        finally:
+            alone.stop()
+            box.used, box.wall = alone.used, alone.wall
+            box.timed_out.update(alone.timed_out)
 
     def __getattr__(self, name):
         if name.startswith("_") or name not in self._functions:
@@ -60,8 +89,11 @@ class StudentModule:
 
         def function(*args, **kwargs):
             try:
-                outcome = self._box.call(name, args, kwargs, self.time_limits.get(name))
+                outcome = self._box.call(name, args, kwargs, self.time_limits.get(name),
+                                         callbacks=self.call_backs)
             except sandbox.NotReady as error:
+                raise GraderError(f"calling {name}: {error}") from None
+            except sandbox.CallBackFault as error:
                 raise GraderError(f"calling {name}: {error}") from None
             if getattr(outcome, "printed", "") and name not in self.printed and self.public_call:
                 self.printed[name] = outcome.printed

@@ -6,13 +6,14 @@ runs one module behind a worker and returns typed outcomes for its loading and i
 (client.py), falling back to the next mode if a worker dies before "ready". One module per
 layer, which the modes use: bubblewrap.py, landlock.py, seccomp.py, limits.py; protocol.py is
 the wire and the value codec (the one place what comes back is validated); worker.py the other
-side. For a caller that runs many graders: :func:`prepare` a folder that will hold workers'
+side; callbacks.py the grader's functions a call may offer to answer for the module's own. For a caller that runs many graders: :func:`prepare` a folder that will hold workers'
 staging, :func:`reap` what is left running from it, preload :data:`PRELOAD`, and hand what
 its probes found (:func:`probed`) to the graders it starts (:func:`remember`).
 """
 
 import os
 
+from .callbacks import CallBackFault, CallBacks, Refused
 from .client import (Died, Loaded, Malformed, Module, NotReady, NotRun, Raised, Returned,
                      TimedOut)
 from .detect import Sandbox, detect, fall_back, probed, remember
@@ -43,7 +44,8 @@ def reap(folder) -> None:
             mode.reap(folder)
 
 
-__all__ = ["Died", "Foreign", "FrameError", "Isolation", "Limits", "Loaded", "Malformed", "MODES",
+__all__ = ["CallBackFault", "CallBacks", "Died", "Foreign", "FrameError", "Isolation", "Limits",
+           "Loaded", "Malformed", "MODES",
            "Mode", "Module", "NotReady", "NotRun", "PRELOAD", "Raised", "REGISTRY", "Returned",
            "Sandbox", "SandboxUnavailable", "TimedOut", "detect", "die_with_parent", "prepare",
-           "probed", "readable_paths", "reap", "remember", "uids_of"]
+           "probed", "readable_paths", "reap", "Refused", "remember", "uids_of"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import limits as limits_module, protocol
+from .callbacks import CallBackFault, CallBacks
 from .installation import readable_paths, site_folders
 from .isolation import Isolation
 from .limits import Cgroup, Limits
@@ -357,8 +358,10 @@ class Sandbox:
         self.stop()  # before any student code: the worker is not what it should be
         raise NotReady(why, why)
 
-    def call(self, name: str, args=(), kwargs=None, seconds: float | None = None):
-        """Call the module's ``name`` in the worker; return the outcome."""
+    def call(self, name: str, args=(), kwargs=None, seconds: float | None = None,
+             callbacks: CallBacks | None = None):
+        """Call the module's ``name`` in the worker; return the outcome. With ``callbacks``,
+        the module's globals of those names answer from the grader meanwhile (callbacks.py)."""
         if name in self.timed_out:
             return NotRun("timed out before")
         if self.out_of_time:
@@ -370,7 +373,10 @@ class Sandbox:
         arrays = {}
         request = {"call": name, "args": [protocol.encode(a, arrays) for a in args],
                    "kwargs": {k: protocol.encode(v, arrays) for k, v in (kwargs or {}).items()}}
-        outcome = self._exchange(request, seconds or self.limits.call_seconds, arrays)
+        if callbacks is not None:
+            request["proxies"] = callbacks.names
+        outcome = self._exchange(request, seconds or self.limits.call_seconds, arrays,
+                                 callbacks)
         if isinstance(outcome, TimedOut):
             self.timed_out[name] = outcome
         if not isinstance(outcome, Returned):
@@ -392,9 +398,10 @@ class Sandbox:
         budget = self.limits.total_seconds
         return self.used >= budget or self.wall >= budget * self.limits.wall_factor
 
-    def _exchange(self, request, seconds: float, arrays=None):
+    def _exchange(self, request, seconds: float, arrays=None, callbacks=None):
         """One exchange with the worker (see :func:`exchange`); calls count toward the budget."""
-        outcome, cpu, wall = exchange(self.process, request, seconds, self.limits, arrays)
+        outcome, cpu, wall = exchange(self.process, request, seconds, self.limits, arrays,
+                                      callbacks)
         if request is not None:
             self.used += cpu
             self.wall += wall
@@ -414,17 +421,23 @@ class Sandbox:
         self.close()
 
 
-def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=None):
+def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=None,
+             callbacks: CallBacks | None = None):
     """Send a request (None: wait for "ready") and read the reply, under a budget of
     ``seconds`` of the worker's CPU (and ``limits.wall_factor`` times that of wall-clock).
     Return (outcome, CPU seconds, wall seconds): the reply's header as Returned.value, a reply
-    saying ``ok: false`` as Raised, or what happened instead."""
+    saying ``ok: false`` as Raised, or what happened instead. With ``callbacks``, call-back
+    frames are answered until the reply comes (:func:`answer_call_backs`)."""
     stopped = []
     start_cpu, start_wall = process.cpu(), time.monotonic()
     done = threading.Event()
+    if callbacks is not None:
+        callbacks.begin()
+    start_wall_of = (lambda: start_wall + callbacks.seconds) if callbacks is not None else (
+        lambda: start_wall)  # the grader's time answering call-backs is not the worker's
 
     def spent(cpu) -> float:
-        wall = time.monotonic() - start_wall
+        wall = time.monotonic() - start_wall_of()
         return cpu - start_cpu if cpu is not None and start_cpu is not None else wall
 
     def watch():  # the scratch folder is checked at every tick, the clocks every 0.05 s
@@ -434,7 +447,7 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
             if why is None and time.monotonic() - checked < 0.05:
                 continue
             checked = time.monotonic()
-            used, wall = spent(process.cpu()), checked - start_wall
+            used, wall = spent(process.cpu()), checked - start_wall_of()
             if used > seconds or wall > seconds * limits.wall_factor or why:
                 stopped.append(why or TimedOut(seconds, "CPU" if used > seconds
                                                else "wall-clock"))
@@ -447,7 +460,13 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
         if request is not None:
             protocol.write_frame(process.requests, request, arrays)
         header, out = protocol.read_frame(process.replies, limits.reply_bytes)
+        if callbacks is not None:
+            header, out = answer_call_backs(process, callbacks, header, out, limits)
         outcome = reply_outcome(header, out)
+    except CallBackFault:  # the grader's own failure: no worker is left waiting for it
+        done.set()
+        process.kill()
+        raise
     except protocol.FrameError as error:
         outcome = Malformed(str(error))
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError, MemoryError,
@@ -458,7 +477,7 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     finally:
         done.set()
         watcher.join()
-        used, wall = spent(process.cpu()), time.monotonic() - start_wall
+        used, wall = spent(process.cpu()), time.monotonic() - start_wall_of()
     if outcome is None or isinstance(outcome, Malformed):
         if outcome is None and not stopped:
             try:  # it ended by itself: let its exit status arrive before any kill
@@ -472,6 +491,17 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
             outcome = process.exit()
             outcome.why = stopped[0] if stopped else ""
     return outcome, used, wall
+
+
+def answer_call_backs(process: _Process, callbacks: CallBacks, header: dict, arrays: dict,
+                      limits: Limits) -> tuple[dict, dict]:
+    """Answer the worker's call-back frames, the first being ``header`` and ``arrays``, until a
+    frame that is not one (the reply), which is returned."""
+    while "callback" in header:
+        answer, out = callbacks.answer(header, arrays)
+        protocol.write_frame(process.requests, answer, out)
+        header, arrays = protocol.read_frame(process.replies, limits.reply_bytes)
+    return header, arrays
 
 
 def reply_outcome(header: dict, arrays: dict):

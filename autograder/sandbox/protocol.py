@@ -251,3 +251,37 @@ def describe(value, arrays: dict, depth: int = 0) -> dict:
                 "items": [describe(item, arrays, depth + 1) for item in value[:MAX_ITEMS]]}
     text = repr(value) if kind.__repr__ is object.__repr__ else f"<{name} object>"
     return {"kind": "foreign", "type": name, "repr": text[:200]}
+
+
+# -- call-backs: the worker asks the grader to answer for one of the module's functions -------
+# While a call runs, the worker may send {"callback": name, "args": [...], "kwargs": {...}}
+# (values described as a return value is, plus a Generator by its state); the grader answers
+# {"answer": value} (encoded as an argument is) or {"refused": {"type": ..., "message": ...}},
+# and the call goes on. Only the functions the request offered (its "proxies") may be asked for.
+
+REFUSALS = ("ValueError", "TypeError", "IndexError", "RuntimeError")  # what a refusal raises
+
+
+def describe_call_argument(value, arrays: dict):
+    """Describe an argument of a call-back, as the worker sends it."""
+    if isinstance(value, np.random.Generator):
+        return {"kind": "generator", "state": _plain(value.bit_generator.state)}
+    return describe(value, arrays)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def decode_call_argument(spec, arrays: dict):
+    """Rebuild an argument of a call-back (the grader's half); FrameError if it is malformed."""
+    if isinstance(spec, dict) and spec.get("kind") == "generator":
+        try:
+            return decode_argument({"generator": field(spec, "state", dict)}, {})
+        except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as error:
+            raise FrameError(f"a generator state numpy refuses ({type(error).__name__})") from None
+    return decode(spec, arrays)

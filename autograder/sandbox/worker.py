@@ -8,11 +8,13 @@ numpy; for a worker to leave uid 0, the modules it can no longer import after (:
 Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
 seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
 for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
-(protocol.py). What the module prints goes to a bounded buffer (its start and end kept, the middle
+(protocol.py); during a call that offers call-backs, the module's globals of those names are
+proxies that ask the grader over the same pipes (:func:`proxy`). What the module prints goes to a bounded buffer (its start and end kept, the middle
 counted), returned with each reply: printing costs no file and no limit. What is written to the
 file descriptors directly goes to the grader's stderr pipe, of which the grader keeps the tail.
 """
 
+import builtins
 import hashlib
 import importlib
 import io
@@ -192,15 +194,58 @@ def load(source: str) -> tuple[dict, dict]:
         name for name, value in module.items() if callable(value) and not name.startswith("__"))}
 
 
+CHANNEL = []  # the (requests, replies) pipes, for the call-backs' proxies
+
+
+def proxy(name: str):
+    """A stand-in for the module's ``name`` during one call: it asks the grader, which answers
+    with its own function (a call-back frame, protocol.py), and returns or raises what it says."""
+
+    def stand_in(*args, **kwargs):
+        requests, replies = CHANNEL
+        out = {}
+        protocol.write_frame(replies, {
+            "callback": name, "args": [protocol.describe_call_argument(a, out) for a in args],
+            "kwargs": {str(k): protocol.describe_call_argument(v, out)
+                       for k, v in kwargs.items()}}, out)
+        answer, arrays = protocol.read_frame(requests, SETTINGS["request_bytes"])
+        if "refused" in answer:
+            refused = answer["refused"]
+            kind = refused.get("type") if refused.get("type") in protocol.REFUSALS else None
+            raise getattr(builtins, kind or "RuntimeError")(str(refused.get("message")))
+        return protocol.decode_argument(answer["answer"], arrays)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
+
+
+def with_proxies(module: dict, names) -> dict:
+    """Put proxies in the module's globals for ``names``; return what they replaced."""
+    replaced = {name: module.get(name, proxy) for name in names}
+    module.update({name: proxy(name) for name in names})
+    return replaced
+
+
+def without_proxies(module: dict, replaced: dict) -> None:
+    for name, value in replaced.items():
+        if value is proxy:  # the module did not define it
+            module.pop(name, None)
+        else:
+            module[name] = value
+
+
 def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
     args = [protocol.decode_argument(a, arrays) for a in request["args"]]
     kwargs = {k: protocol.decode_argument(v, arrays) for k, v in request["kwargs"].items()}
     given = [a for a in args if isinstance(a, _ndarray)]
     before = [digest(a) for a in given]
+    replaced = with_proxies(module, request.get("proxies", ()))
     try:
         result = module[request["call"]](*args, **kwargs)
     except BaseException as error:  # SystemExit included: a student's exit is an error
         return error_reply(error), {}
+    finally:
+        without_proxies(module, replaced)
     out = {}
     reply = {"ok": True, "result": protocol.describe(result, out)}
     reply["modified"] = [i for i, (a, d) in enumerate(zip(given, before)) if digest(a) != d]
@@ -213,6 +258,7 @@ def main():
     requests, replies = SETTINGS["fds"]
     for fd in (requests, replies):
         os.set_inheritable(fd, False)
+    CHANNEL[:] = [requests, replies]
     os.chdir(SETTINGS["scratch"])
     layers = contain()
     printed = Printed(SETTINGS["output_chars"] // 2)

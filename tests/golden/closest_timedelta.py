@@ -1,6 +1,7 @@
 # golden: returns idx as an array of time differences (timedelta64), which passes for an integer subtype in numpy's own dtype tree
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
+# says: compress_image uses your find_closest_centroids, which fails its checks: fix that first.
 # says: find_closest_centroids should return the index array idx as a numpy.ndarray, but it returned a numpy array of dtype timedelta64[ns]
 import numpy as np
 

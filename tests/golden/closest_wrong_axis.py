@@ -1,7 +1,8 @@
 # golden: the norm taken over the wrong axis
 # base: correct_broadcast.py
-# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
+# expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full compress_image=full
 # fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
+# says: compress_image uses your find_closest_centroids, which fails its checks: fix that first.
 import numpy as np
 
 

@@ -1,7 +1,7 @@
 # golden: reshapes back to (W, H, 3), wrong for non-square images
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=full compress_image=<full
-# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour, image unchanged
+# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour
 import numpy as np
 
 

@@ -6,7 +6,7 @@
 # fails: compute_centroid_means: X and idx are not modified
 # fails: kmeans_init_centroids: returns a new array, not a view of X
 # fails: kmeans_init_centroids: K < 1 or K > m raises ValueError [K=0, m=12]
-# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour, image unchanged
+# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour
 # says: gives its points only when the same call also returns the right result
 import numpy as np
 

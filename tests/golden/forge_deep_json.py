@@ -1,6 +1,6 @@
 # golden: compute_centroid_means writes its own reply frame, a JSON header nested 100000 deep
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=14
 # says: compute_centroid_means sent back something the grader could not accept: a header that is not valid JSON (RecursionError)
 import os
 import struct

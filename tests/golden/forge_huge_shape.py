@@ -1,6 +1,6 @@
 # golden: find_closest_centroids writes its own reply frame, an .npy header claiming 10**13 elements
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: find_closest_centroids sent back something the grader could not accept: array 'r0' with shape (10000000000000,)
 import io
 import json

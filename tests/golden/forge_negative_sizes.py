@@ -1,6 +1,6 @@
 # golden: find_closest_centroids writes its own reply frame, whose array sizes add up to a small total through a negative one
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: find_closest_centroids sent back something the grader could not accept: array 'b' with size -1073741824
 import json
 import os

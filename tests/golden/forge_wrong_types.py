@@ -1,6 +1,6 @@
 # golden: kmeans_init_centroids writes its own reply frames with fields of the wrong types
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=0 compress_image=0
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=0 compress_image=14
 # says: kmeans_init_centroids sent back something the grader could not accept: field 'error' of type str
 import json
 import os

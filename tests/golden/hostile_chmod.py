@@ -1,6 +1,6 @@
 # golden: makes a file it can name setuid and world-writable, by path, by descriptor and relative to a folder (chmod, fchmod, fchmodat): each is refused
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: other system calls K-means does not need
 import os
 

@@ -1,6 +1,6 @@
 # golden: gives a file it can name to its own uid and group again (which clears setuid bits), by path, by descriptor, without following links and relative to a folder (chown, fchown, lchown, fchownat): each is refused
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: other system calls K-means does not need
 import os
 

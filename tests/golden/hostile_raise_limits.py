@@ -1,6 +1,6 @@
 # golden: raises its own memory and CPU limits as it loads, then kmeans_init_centroids takes 5 GB: the limits hold
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=0 compress_image=0
+# expect: find_closest_centroids=full compute_centroid_means=full kmeans_init_centroids=0 compress_image=14
 import resource
 
 import numpy as np

@@ -1,6 +1,6 @@
 # golden: answers only if a UDP datagram to the grader's loopback gets an answer (port 48124, opened by the test)
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 import socket
 
 _correct = find_closest_centroids

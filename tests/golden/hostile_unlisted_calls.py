@@ -1,6 +1,6 @@
 # golden: makes system calls no list allows, by number (links, renames, device nodes, fchmodat2, which is newer than the filter's tables, truncating by path, changing folder, priorities, personality, pipes, epoll, tkill), and fcntl and ioctl requests outside the few allowed (F_SETOWN to the grader, a file's attribute flags): each is refused
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: other system calls K-means does not need
 import ctypes
 import os

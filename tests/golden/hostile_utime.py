@@ -1,6 +1,6 @@
 # golden: back-dates a file it can name, by path, by descriptor, without following links (utimensat) and through the older calls (utime, utimes, futimesat on x86_64): each is refused
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: other system calls K-means does not need
 import ctypes
 import os

@@ -1,6 +1,6 @@
 # golden: sets, removes, reads and lists extended attributes of a file it can name, by path, without following links and by descriptor: each is refused
 # base: correct_broadcast.py
-# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=0 compute_centroid_means=full kmeans_init_centroids=full compress_image=14
 # says: other system calls K-means does not need
 import os
 

@@ -1,14 +1,12 @@
-# golden: integer (floor) division of the sums by the counts
+# golden: floor division for the means (sums // counts): every mean on [0, 1] rounds down
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=<full kmeans_init_centroids=full
-# fails: compute_centroid_means: the six-point sample gives [[1.1667, 1.4667], [7.3333, 9.0]]
-# says: compute_centroid_means: the means for the six-point sample with idx =
+# expect: find_closest_centroids=full compute_centroid_means=<full kmeans_init_centroids=full compress_image=14
+# says: compress_image uses your compute_centroid_means, which fails its checks: fix that first.
 import numpy as np
 
 
 def compute_centroid_means(X, idx, K):
-    out = np.full((K, X.shape[1]), np.nan)
-    for k in range(K):
-        if np.any(idx == k):
-            out[k] = X[idx == k].sum(axis=0) // np.sum(idx == k)
-    return out
+    sums = np.array([X[idx == k].sum(axis=0) for k in range(K)], dtype=float)
+    counts = np.array([np.sum(idx == k) for k in range(K)], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums // counts[:, None]

@@ -1,6 +1,7 @@
 # golden: the mean over the wrong axis
 # base: correct_broadcast.py
-# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=0
+# expect: find_closest_centroids=full compute_centroid_means=0 kmeans_init_centroids=full compress_image=14
+# says: compress_image uses your compute_centroid_means, which fails its checks: fix that first.
 import numpy as np
 
 
