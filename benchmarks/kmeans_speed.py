@@ -2,7 +2,8 @@
 what a learner would use instead, in time, peak memory and distortion; then grading throughput.
 
 Run: `pip install -e '.[bench]' && python benchmarks/kmeans_speed.py [--quick] [--repeat N]
-[--only GROUPS]` (groups: photos, large, sizes, steps, grading; all by default).
+[--only GROUPS] [--sizes MP]` (groups: photos, large, sizes, steps, grading; all by default;
+the sizes group at 1, 4 and 12 megapixels unless ``--sizes`` names fewer).
 
 Two groups of rows, one table:
 
@@ -410,6 +411,9 @@ def main():
     parser.add_argument("--only", metavar="GROUPS",
                         help=f"only these groups, comma-separated, of {', '.join(GROUPS)} "
                              f"(default: all)")
+    parser.add_argument("--sizes", metavar="MP", default="1,4,12",
+                        help="the sizes group's megapixels, comma-separated, of 1, 4, 12 "
+                             "(default: all)")
     parser.add_argument("--breakdown", action="store_true",
                         help="only where one reference step's time goes on the worst case")
     parser.add_argument("--one", nargs=4, metavar=("METHOD", "IMAGE", "K", "REPEAT"),
@@ -435,6 +439,9 @@ def main():
     if groups - set(GROUPS):
         parser.error(f"argument --only: unknown {', '.join(sorted(groups - set(GROUPS)))}; "
                      f"choose among {', '.join(GROUPS)}")
+    sizes = [name for name in SIZES if name.split()[1] in args.sizes.split(",")]
+    if not sizes:
+        parser.error(f"argument --sizes: choose among 1, 4, 12, got {args.sizes}")
     if args.quick:
         groups = {"photos"}
     # In a process of its own: a child's peak memory starts from its parent's.
@@ -453,7 +460,7 @@ def main():
             methods = SAME_STEPS + (BEST_COLOURS if name in PHOTOS else ())
             plan += [(name, K, method, repeat) for method in methods if available(method)]
     if "sizes" in groups:
-        for name in SIZES:  # made before any child measures, in a process of its own
+        for name in sizes:  # made before any child measures, in a process of its own
             subprocess.run([sys.executable, __file__, "--one", "jpeg", name, "0", "0"],
                            check=True)
             plan += [(name, K, method, 1) for K in (8, 16, 64) for method in BY_SIZE
@@ -487,7 +494,7 @@ def main():
               f"{f['distortion']:>12.6f}", flush=True)
     if "sizes" in groups:
         print()
-        for name in SIZES:
+        for name in sizes:
             mb = load_image(name).nbytes / 2**20
             print(f"{name}: the decoded image is {mb:.0f} MB; 4 times that is {4 * mb:.0f} MB")
     if "steps" in groups:

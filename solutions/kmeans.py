@@ -24,9 +24,15 @@ import numpy as np
 _BLOCK_ENTRIES = 2**16
 
 
-def _as_2d_float(name, a):
-    """Return ``a`` as a 2-D float array, or raise ValueError naming it."""
-    a = np.asarray(a, dtype=float)
+def _as_2d_float(name, a, keep_float32=False):
+    """Return ``a`` as a 2-D float64 array, or raise ValueError naming it.
+
+    With ``keep_float32`` a float32 array is returned as it is: every float32 is exactly a
+    float64, and the arithmetic on the examples makes float64 of them a block at a time
+    (a float64 copy of 12 million 3-D points would be 288 MB)."""
+    a = np.asarray(a)
+    if not (keep_float32 and a.dtype == np.float32):
+        a = np.asarray(a, dtype=float)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got {a.ndim} dimension(s)")
     return a
@@ -52,7 +58,7 @@ def find_closest_centroids(X, centroids):
     Neither input is modified.
     """
     ### BEGIN SOLUTION hint: compute the squared distance from every example to every centroid, then take np.argmin along the centroid axis.
-    X = _as_2d_float("X", X)
+    X = _as_2d_float("X", X, keep_float32=True)
     centroids = _as_2d_float("centroids", centroids)
     K, n = centroids.shape
     if K == 0:
@@ -100,14 +106,15 @@ def compute_centroid_means(X, idx, K):
     Neither input is modified.
     """
     ### BEGIN SOLUTION hint: for each k, take the mean of the rows X[idx == k] along axis 0; a cluster with no rows gets NaN.
-    X = _as_2d_float("X", X)
+    X = _as_2d_float("X", X, keep_float32=True)  # bincount reads each column as float64
     idx = np.asarray(idx)
     m, n = X.shape
     if idx.shape != (m,):
         raise ValueError(f"idx must have shape ({m},), got {idx.shape}")
-    if idx.size and not np.array_equal(idx, np.round(idx)):
-        raise ValueError("idx must hold whole numbers")
-    idx = idx.astype(np.int64)
+    if not np.issubdtype(idx.dtype, np.integer):  # floats such as 2.0 are accepted too
+        if idx.size and not np.array_equal(idx, np.round(idx)):
+            raise ValueError("idx must hold whole numbers")
+    idx = idx.astype(np.int64, copy=False)  # no copy when it is int64 already
     if idx.size and (idx.min() < 0 or idx.max() >= K):
         raise ValueError(f"idx values must be in [0, {K}), got {idx.min()}..{idx.max()}")
 

@@ -154,3 +154,27 @@ def test_distortion_and_colours_used_from_the_distinct_colours(K):
                                                       rel=1e-12)
     assert found.colours_used() == imaging.count_colours(compressed)
     assert found.labels(colours, image.shape[:2]).dtype == (np.uint8 if K <= 256 else np.int32)
+
+
+# ---- Hamerly's bounds: only rows near a tie get new scores, with the same labels ------------
+
+@pytest.mark.parametrize("K", [1, 2, 7, 64])
+def test_bounded_steps_give_the_labels_of_full_scores(K):
+    """Over centroids that jump, creep, stand still and coincide (exact ties, which go to the
+    lowest index), the bounded steps give exactly the labels of scoring every row, and rescore
+    fewer rows than that once the centroids settle."""
+    rng = np.random.default_rng(K)
+    X = rng.integers(0, 256, size=(3000, 3)) / 255.0
+    steps = lloyd.WeightedLloyd(X, rng.integers(1, 9, size=len(X)))
+    bounded = lloyd.BoundedSteps(steps)
+    centroids = X[rng.choice(len(X), K, replace=False)]
+    for step in range(40):
+        if step % 10 == 3:
+            centroids = centroids + rng.normal(scale=0.2, size=centroids.shape)  # a jump
+        elif step % 10 == 6 and K > 1:
+            centroids = centroids.copy()
+            centroids[1] = centroids[0]  # two centroids at the same place: every row tied
+        elif step % 10 != 8:  # step 8 of each ten: standing still
+            centroids = centroids + rng.normal(scale=1e-3, size=centroids.shape)
+        np.testing.assert_array_equal(bounded.closest(centroids), steps.closest(centroids))
+    assert bounded.rescored < 40 * len(X)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 # ---- a plain-loop oracle, written as simply as possible ---------------------------------------
@@ -289,3 +291,42 @@ def test_closest_labels_do_not_depend_on_the_block_size(ref, dtype, K):
     centroids = X[rng.choice(len(X), K, replace=False)]
     np.testing.assert_array_equal(ref.find_closest_centroids(X, centroids),
                                   expanded_closest(X, centroids))
+
+
+def old_means(X, idx, K):
+    """compute_centroid_means as it was before float32 examples were kept as float32: every
+    example made float64 first, sums and counts by bincount."""
+    X = np.asarray(X, dtype=float)
+    counts = np.bincount(idx, minlength=K).astype(float)
+    sums = np.stack([np.bincount(idx, weights=X[:, j], minlength=K) for j in range(X.shape[1])],
+                    axis=1)
+    with np.errstate(invalid="ignore"):
+        return sums / counts[:, None]
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 3000), n=st.integers(1, 4),
+       K=st.integers(1, 40), dtype=st.sampled_from([np.float32, np.float64]),
+       levels=st.sampled_from([0, 2, 5, 256]), duplicates=st.booleans())
+def test_a_lloyd_step_is_the_old_formulas(ref, seed, m, n, K, dtype, levels, duplicates):
+    """On random data, float32 or float64, with exact ties (few levels, centroids repeated),
+    find_closest_centroids gives the old formula's labels and compute_centroid_means its means,
+    bit for bit, across block boundaries (small blocks here)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, n))
+    if levels:  # whole numbers: many exact ties
+        X = np.floor(X * levels)
+    X = X.astype(dtype)
+    centroids = X[rng.integers(0, m, size=K)].astype(float) if duplicates else \
+        rng.random((K, n)) * max(levels, 1)
+    before = X.copy()
+    saved = ref._BLOCK_ENTRIES
+    ref._BLOCK_ENTRIES = int(rng.integers(1, 200))
+    try:
+        idx = ref.find_closest_centroids(X, centroids)
+    finally:
+        ref._BLOCK_ENTRIES = saved
+    np.testing.assert_array_equal(idx, expanded_closest(X, centroids))
+    np.testing.assert_array_equal(ref.compute_centroid_means(X, idx, K), old_means(X, idx, K))
+    np.testing.assert_array_equal(X, before)

@@ -14,7 +14,10 @@ graded function); what differs is how the work is arranged:
 - a block of rows is as large as fits, with its scores, in a quarter of one core's own cache
   (read from the system), and the blocks are shared between two threads: numpy releases the GIL
   in the matrix product and in ``argmin``, and every row's result is computed alone, so the
-  split changes nothing.
+  split changes nothing;
+- from the second step of a run on, :class:`BoundedSteps` rescores only the rows whose
+  Hamerly bounds say their label could have changed (a few percent of the rows once the
+  centroids settle); the others keep a label their scores would have given them anyway.
 """
 
 import functools
@@ -45,21 +48,33 @@ class WeightedLloyd:
         self.X = _as_2d_float("X", X)
         self.weights = np.asarray(weights, dtype=float)
         self.weighted_columns = [self.X[:, j] * self.weights for j in range(self.X.shape[1])]
-        self._augmented = {}  # shift (a tuple) -> the rows [X - shift, 1]
+        self._augmented = {}  # shift (a tuple) -> the rows [X - shift, 1] and ||X - shift||^2
+        self._range = None  # the least and the largest value of each column, when first needed
 
     def rows_for(self, shift: np.ndarray) -> np.ndarray:
         """The augmented rows ``[X - shift, 1]``, (m, n + 1), kept for the last shift asked."""
+        return self._shifted(shift)[0]
+
+    def _shifted(self, shift: np.ndarray):
         key = tuple(shift.tolist())
         if key not in self._augmented:
             m, n = self.X.shape
             rows = np.empty((m, n + 1))
             np.subtract(self.X, shift, out=rows[:, :n])
             rows[:, n] = 1.0
-            self._augmented = {key: rows}  # keep one: the shift rarely changes between steps
+            lengths = np.einsum("mn,mn->m", rows[:, :n], rows[:, :n])
+            self._augmented = {key: (rows, lengths)}  # one: the shift rarely changes
         return self._augmented[key]
 
     def closest(self, centroids) -> np.ndarray:
         """``find_closest_centroids(self.X, centroids)``: (m,) int64 labels."""
+        return self.closest_two(centroids, distances=False)[0]
+
+    def closest_two(self, centroids, which: np.ndarray | None = None, distances: bool = True):
+        """The labels of the rows ``which`` (all when None) as :meth:`closest` gives them, and
+        each row's distance to that centroid and to the next nearest (inf when K = 1), from the
+        same scores: ``(idx, near, second)``, (w,) int64, float, float (None, None without
+        ``distances``)."""
         centroids = _as_2d_float("centroids", centroids)
         K, n = centroids.shape
         shift = shift_for(centroids)
@@ -67,22 +82,52 @@ class WeightedLloyd:
         product = np.empty((n + 1, K))
         product[:n] = -2.0 * C.T
         product[n] = np.einsum("kn,kn->k", C, C)
-        rows = self.rows_for(shift)
+        rows, lengths = self._shifted(shift)
+        if which is not None:  # np.take: several times faster than rows[which] here
+            rows, lengths = np.take(rows, which, axis=0), np.take(lengths, which)
         m = rows.shape[0]
         idx = np.empty(m, dtype=np.int64)
+        near, second = (np.empty(m), np.full(m, np.inf)) if distances else (None, None)
         block = block_rows(K, n)
+        starts = np.arange(block) * K  # where each row of a block's scores starts, flattened
 
         def assign(start, stop):
             for first in range(start, stop, block):
                 last = min(stop, first + block)
-                idx[first:last] = np.argmin(rows[first:last] @ product, axis=1)
+                scores = rows[first:last] @ product
+                best = np.argmin(scores, axis=1)
+                idx[first:last] = best
+                if distances:  # a score plus ||x - shift||^2 is the squared distance
+                    flat, at = scores.ravel(), starts[:last - first] + best
+                    near[first:last] = flat.take(at)
+                    if K > 1:  # argmin again without the best: faster than min along a row
+                        flat[at] = np.inf
+                        at = starts[:last - first] + np.argmin(scores, axis=1)
+                        second[first:last] = flat.take(at)
+            if distances:
+                for d in (near[start:stop], second[start:stop]):
+                    d += lengths[start:stop]
+                    np.sqrt(np.maximum(d, 0.0, out=d), out=d)
 
         if m < 4 * block:
             assign(0, m)
         else:
             half = (m // 2 + block - 1) // block * block
             list(_threads().map(assign, (0, half), (half, m)))
-        return idx
+        return idx, near, second
+
+    def scale(self, centroids: np.ndarray) -> float:
+        """A length at least that of every row and every centroid, shifted as
+        :meth:`closest` shifts them for these centroids."""
+        if self._range is None:
+            n = self.X.shape[1]
+            self._range = ((self.X.min(axis=0), self.X.max(axis=0)) if len(self.X) else
+                           (np.zeros(n), np.zeros(n)))
+        shift = shift_for(centroids)
+        low, high = self._range
+        farthest = np.maximum(np.abs(low - shift), np.abs(high - shift))
+        return float(np.sqrt(farthest @ farthest) +
+                     np.sqrt(((centroids - shift) ** 2).sum(axis=1).max()))
 
     def means(self, idx, K: int) -> np.ndarray:
         """The (K, n) weighted means of the clusters ``idx`` makes; NaN rows for empty ones."""
@@ -92,6 +137,47 @@ class WeightedLloyd:
             sums[:, j] = np.bincount(idx, weights=column, minlength=K)
         with np.errstate(invalid="ignore"):
             return sums / totals[:, None]
+
+
+# A row keeps its label without new scores only when its bounds are apart by more than this
+# fraction of the data's scale (:meth:`WeightedLloyd.scale`): far more than the rounding of the
+# expanded distance (about 1e-15 of the scale squared, 3e-8 of it once a square root is taken),
+# so such a row's scores would have given it the same label; rows nearer a tie get new scores.
+SLACK = 1e-5
+
+
+class BoundedSteps:
+    """:meth:`WeightedLloyd.closest` for centroids that move a little each step, with Hamerly's
+    bounds: for every row an upper bound on its distance to its own centroid and a lower bound on
+    its distance to every other. When the centroids move, a row's upper bound grows by how far
+    its centroid moved and its lower bound shrinks by the farthest move; only the rows whose
+    bounds then overlap (within :data:`SLACK`) get new scores. The labels are those
+    :meth:`WeightedLloyd.closest` gives (``tests/test_compress_engine.py``): a row not rescored
+    is nearer its own centroid than any other by more than rounding could change."""
+
+    def __init__(self, lloyd: "WeightedLloyd"):
+        self.lloyd = lloyd
+        self.centroids = None
+        self.rescored = 0  # rows given new scores, over every call
+
+    def closest(self, centroids) -> np.ndarray:
+        centroids = np.array(centroids, dtype=float)
+        if self.centroids is None or self.centroids.shape != centroids.shape:
+            self.idx, self.upper, self.lower = self.lloyd.closest_two(centroids)
+            self.centroids = centroids
+            self.rescored += len(self.idx)
+            return self.idx.copy()
+        moved = np.sqrt(((centroids - self.centroids) ** 2).sum(axis=1))
+        self.centroids = centroids
+        self.upper += moved[self.idx]
+        self.lower -= moved.max()  # no other centroid came nearer than the farthest moved
+        slack = SLACK * self.lloyd.scale(centroids)
+        doubtful = np.flatnonzero(self.upper >= self.lower - slack)
+        if len(doubtful):
+            idx, upper, lower = self.lloyd.closest_two(centroids, doubtful)
+            self.idx[doubtful], self.upper[doubtful], self.lower[doubtful] = idx, upper, lower
+            self.rescored += len(doubtful)
+        return self.idx.copy()
 
 
 def block_rows(K: int, n: int) -> int:
@@ -141,11 +227,12 @@ def run_weighted_kmeans(X, weights, initial_centroids, max_iters: int, until_sta
     rows across runs on the same X. Returns ``(centroids, idx)``: (K, n) float, (m,) int64.
     """
     lloyd = lloyd if lloyd is not None else WeightedLloyd(X, weights)
+    bounded = BoundedSteps(lloyd)
     centroids = np.array(initial_centroids, dtype=float)
     K = centroids.shape[0]
     idx = None
     for step in range(1, max_iters + 1):
-        new_idx = lloyd.closest(centroids)
+        new_idx = bounded.closest(centroids)
         changed = -1 if idx is None else int(np.count_nonzero(new_idx != idx))
         if on_step is not None:
             on_step(step, changed)
@@ -155,4 +242,4 @@ def run_weighted_kmeans(X, weights, initial_centroids, max_iters: int, until_sta
         means = lloyd.means(idx, K)
         empty = np.isnan(means).any(axis=1)
         centroids = np.where(empty[:, None], centroids, means)
-    return centroids, lloyd.closest(centroids)
+    return centroids, bounded.closest(centroids)
