@@ -165,6 +165,8 @@ def scratch_over(folder: Path, limit: int, most_files: int = SCRATCH_FILES,
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
+    last_cpu = None  # its CPU seconds read as the last exchange with it ended
+
     def __init__(self, isolation: Isolation, limits: Limits, hidden, module, prefix: str):
         self.isolation, self.limits, mode = isolation, limits, isolation.mode
         self.uid = limits_module.next_uid() if isolation.own_uid else None
@@ -420,7 +422,10 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     Return (outcome, CPU seconds, wall seconds): the reply's header as Returned.value, a reply
     saying ``ok: false`` as Raised, or what happened instead."""
     stopped = []
-    start_cpu, start_wall = process.cpu(), time.monotonic()
+    # The worker waits between exchanges: the last one's closing reading is where this one
+    # starts (one read of /proc an exchange, not two; CPU it spent in between is counted here).
+    start_cpu = getattr(process, "last_cpu", None)
+    start_cpu, start_wall = process.cpu() if start_cpu is None else start_cpu, time.monotonic()
     done = threading.Event()
 
     def spent(cpu) -> float:
@@ -458,7 +463,8 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     finally:
         done.set()
         watcher.join()
-        used, wall = spent(process.cpu()), time.monotonic() - start_wall
+        process.last_cpu = process.cpu()
+        used, wall = spent(process.last_cpu), time.monotonic() - start_wall
     if outcome is None or isinstance(outcome, Malformed):
         if outcome is None and not stopped:
             try:  # it ended by itself: let its exit status arrive before any kill
