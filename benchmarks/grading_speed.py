@@ -226,6 +226,7 @@ def main():
     parser.add_argument("--against", metavar="DIR",
                         help="another checkout of the project to measure beside this one")
     parser.add_argument("--only", default="1,2,3,4", help="the parts to run, e.g. 1,4")
+    parser.add_argument("--jobs", default="1,2", help="the --jobs of part 4's batches")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as caches:
@@ -277,7 +278,7 @@ def report(args, parts, checkouts):
               f"({len(set(class_of(args.students)))} kinds of golden in turn)")
         print(f"{'--jobs':<8}{'':<10}{'per minute':>12}{'CPU s each':>12}"
               f"{f'per minute on {cores} idle cores':>28}")
-        for jobs in (1, 2):
+        for jobs in map(int, args.jobs.split(",")):
             for checkout, (rate, cpu) in zip(checkouts, throughput(args.students, jobs,
                                                                      checkouts)):
                 print(f"{jobs:<8}{checkout.label:<10}{rate:>12.0f}{cpu:>12.2f}"

@@ -211,7 +211,8 @@ class _Process:
         if self.cgroup:
             self.cgroup.add(self.popen.pid)
         self.stderr = bytearray()
-        threading.Thread(target=self._drain, args=(err_r,), daemon=True).start()
+        self.drainer = threading.Thread(target=self._drain, args=(err_r,), daemon=True)
+        self.drainer.start()
 
     def _protect(self) -> None:
         """Everything staged is the grader's and read-only to the worker; only the scratch
@@ -241,6 +242,8 @@ class _Process:
 
     def exit(self) -> Died:
         code = self.isolation.mode.exit_status(self.popen.wait())
+        self.drainer.join(1.0)  # what it wrote last, read before it is reported (a loaded
+        # machine may not have run the drain yet); a process it left holding the pipe waits 1 s
         if code < 0 and -code in set(signal.Signals):
             return Died(None, signal.Signals(-code).name, stderr=self.stderr_text())
         return Died(code, None, stderr=self.stderr_text())
