@@ -196,7 +196,9 @@ RUN = {"stub": _stub, "compress": _compress, "grade": _grade, "check": _check,
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((word for word in argv if not word.startswith("-")), None)
+    args = build_parser(command if command in RUN else None).parse_args(argv)
     out_arg = getattr(args, "master", None) or getattr(args, "out", None)
     if out_arg:  # checked before any work: a typo costs no grading time
         out = Path(out_arg)

@@ -5,12 +5,13 @@ checks it can be written before any work."""
 
 import argparse
 
-from . import lms
-from .compress import INITS
 from .results import VISIBILITIES
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every subcommand and its options; given ``command``, the one about to run, the options
+    of the others whose choices come from their own packages (compress's --init, batch's
+    --lms) are left out, so that `grade` imports neither the compress engine nor the LMSes."""
     parser = argparse.ArgumentParser(
         prog="python -m autograder",
         description="The K-means assignment's tools: grade submissions, self-check, "
@@ -44,9 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
                                "folder)")
     compress.add_argument("--compare", action="store_true",
                           help="also write OUT-compare.png: the original beside the compressed")
-    compress.add_argument("--init", choices=INITS, default="k-means++",
-                          help="initial colours: k-means++ seeding (default) or K random pixels "
-                               "as the assignment's compress_image does")
+    if command in (None, "compress"):
+        from .compress import INITS
+
+        compress.add_argument("--init", choices=INITS, default="k-means++",
+                              help="initial colours: k-means++ seeding (default) or K random "
+                                   "pixels as the assignment's compress_image does")
     compress.add_argument("--iters", type=int, default=None, metavar="N",
                           help="at most N K-means steps (default: until no colour changes "
                                "cluster, at most 300; 10 with --init random)")
@@ -100,9 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--merge", metavar="OUTDIR",
                        help="build the gradebook, summary and similarity report from what "
                             "the shards wrote into OUTDIR, and list who is missing")
-    batch.add_argument("--lms", choices=lms.IMPORTS,
-                       help="also write the file this LMS's gradebook import takes, and the "
-                            "zip of feedback pages its bulk feedback upload takes")
+    if command in (None, "batch"):
+        from . import lms
+
+        batch.add_argument("--lms", choices=lms.IMPORTS,
+                           help="also write the file this LMS's gradebook import takes, and the "
+                                "zip of feedback pages its bulk feedback upload takes")
     batch.add_argument("--assignment", default="K-means",
                        help="the assignment's column in the Canvas import (default: K-means; "
                             "Canvas matches 'Name (id)' to an existing assignment)")

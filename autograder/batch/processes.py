@@ -18,7 +18,7 @@ SUBMISSION_SECONDS = 900  # a whole submission's grading, a backstop behind the 
 STOP_SECONDS = 1.0  # after Ctrl-C, how long graders get to clean up before they are killed
 BATCH_PID = "KMEANS_BATCH_PID"  # in the environment of every grader a batch starts: the batch
 PRELOAD = ["autograder.batch.grader", "autograder.grading", "autograder.results",
-           *sandbox.PRELOAD]
+           *sandbox.PRELOAD, "autograder.batch.warm"]
 # How a grader process ends when it is interrupted: its own exit status, or the signal.
 INTERRUPTED = {grader.INTERRUPTED, -signal.SIGINT, -signal.SIGTERM, -signal.SIGKILL}
 OUTPUT_KEPT = 100_000  # characters of what a grader printed, read back

@@ -31,10 +31,11 @@ FUNCTIONS = spec.NAMES
 PROBED = "KMEANS_SANDBOX_PROBED"  # what a batch's probes found, for the graders it starts
 
 
-def detect_isolation(environ=os.environ) -> Isolation:
+def detect_isolation(environ=os.environ, probe: bool = True) -> Isolation:
     """The isolation this machine allows: ``KMEANS_SANDBOX=bubblewrap|landlock|process`` forces
     one, ``fallback`` the strongest without bubblewrap, ``auto`` (the default) the strongest;
-    SetupFault if the one asked for cannot run."""
+    SetupFault if the one asked for cannot run. With ``probe`` false, a mode not forced is taken
+    without starting a worker first: the grading worker is its probe (sandbox.detect)."""
     asked = environ.get("KMEANS_SANDBOX", "auto").strip().lower() or "auto"
     if asked not in ("auto", "fallback", *sandbox.MODES):
         raise SetupFault(f"KMEANS_SANDBOX={asked!r} is not a mode: use auto, "
@@ -45,7 +46,7 @@ def detect_isolation(environ=os.environ) -> Isolation:
     forced = asked if asked in sandbox.MODES else None
     without = ("bubblewrap",) if asked == "fallback" else ()
     try:
-        return sandbox.detect(forced, without, hidden_paths())
+        return sandbox.detect(forced, without, hidden_paths(), probe)
     except sandbox.SandboxUnavailable as error:
         raise SetupFault(f"KMEANS_SANDBOX={asked}, but {error.mode} cannot run here: "
                          f"{error.why}") from None
@@ -80,7 +81,7 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not "
                          f"{hidden_visibility!r}")
     started = time.monotonic()
-    isolation = isolation or detect_isolation()
+    isolation = isolation or detect_isolation(probe=False)  # its worker is the probe
     scratch = tempfile.mkdtemp(prefix="kmeans-grade-")
     try:
         try:

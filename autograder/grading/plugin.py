@@ -127,7 +127,7 @@ def describe_check(item, hidden_visibility: str = "visible") -> dict:
     if hasattr(item, "callspec"):
         name = f"{name} [{item.callspec.id}]"
     points = item.get_closest_marker("points")
-    public = Path(str(item.fspath)) == PUBLIC_TESTS
+    public = item.path == PUBLIC_TESTS
     visibility = item.get_closest_marker("visibility")
     visibility = (visibility.args[0] if visibility else
                   "visible" if public else hidden_visibility)
@@ -143,6 +143,16 @@ def _message(report) -> str:
     if text.startswith("Failed: "):
         text = text[len("Failed: "):]
     return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + " [... cut]"
+
+
+# pytest's own plugins the suites never use, left out so that they cost no import and no hook:
+# no cache, test-case classes, doctests, debugger, temporary folders, log capture, and the
+# collection of unraisable exceptions (a full garbage collection at the end, whose warnings
+# -W ignore drops anyway).
+UNUSED_PLUGINS = [f"-pno:{name}" for name in (
+    "cacheprovider", "unittest", "doctest", "pastebin", "debugging", "legacypath",
+    "tmpdir", "logging", "setuponly", "setupplan", "stepwise", "faulthandler", "subtests",
+    "unraisableexception", "threadexception")]
 
 
 @contextlib.contextmanager
@@ -170,7 +180,7 @@ def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
     targets += ["--collect-only"] if collect_only else []
     # No plugin but ours (an installed one, hypothesis's say, would cost seconds or change what
     # runs) and no assertion rewriting (the checks fail with their own messages).
-    args = [*targets, "-q", "-p", "no:cacheprovider", "--rootdir", str(paths.ROOT), "-o",
+    args = [*targets, "-q", *UNUSED_PLUGINS, "--rootdir", str(paths.ROOT), "-o",
             "addopts=", "-o", "testpaths=", "--import-mode=importlib", "--assert=plain",
             "-W", "ignore", "--no-header", "--tb=short"]
     sink = io.StringIO()

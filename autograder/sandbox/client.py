@@ -166,6 +166,8 @@ def scratch_over(folder: Path, limit: int, most_files: int = SCRATCH_FILES,
 class _Process:
     """One worker process: staged afresh from the grader's own copies, started, stopped."""
 
+    last_cpu = None  # its CPU seconds read as the last exchange with it ended
+
     def __init__(self, isolation: Isolation, limits: Limits, hidden, module, prefix: str):
         self.isolation, self.limits, mode = isolation, limits, isolation.mode
         self.uid = limits_module.next_uid() if isolation.own_uid else None
@@ -210,7 +212,8 @@ class _Process:
         if self.cgroup:
             self.cgroup.add(self.popen.pid)
         self.stderr = bytearray()
-        threading.Thread(target=self._drain, args=(err_r,), daemon=True).start()
+        self.drainer = threading.Thread(target=self._drain, args=(err_r,), daemon=True)
+        self.drainer.start()
 
     def _protect(self) -> None:
         """Everything staged is the grader's and read-only to the worker; only the scratch
@@ -240,6 +243,8 @@ class _Process:
 
     def exit(self) -> Died:
         code = self.isolation.mode.exit_status(self.popen.wait())
+        self.drainer.join(1.0)  # what it wrote last, read before it is reported (a loaded
+        # machine may not have run the drain yet); a process it left holding the pipe waits 1 s
         if code < 0 and -code in set(signal.Signals):
             return Died(None, signal.Signals(-code).name, stderr=self.stderr_text())
         return Died(code, None, stderr=self.stderr_text())
@@ -429,7 +434,10 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     saying ``ok: false`` as Raised, or what happened instead. With ``callbacks``, call-back
     frames are answered until the reply comes (:func:`answer_call_backs`)."""
     stopped = []
-    start_cpu, start_wall = process.cpu(), time.monotonic()
+    # The worker waits between exchanges: the last one's closing reading is where this one
+    # starts (one read of /proc an exchange, not two; CPU it spent in between is counted here).
+    start_cpu = getattr(process, "last_cpu", None)
+    start_cpu, start_wall = process.cpu() if start_cpu is None else start_cpu, time.monotonic()
     done = threading.Event()
     if callbacks is not None:
         callbacks.begin()
@@ -477,7 +485,8 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     finally:
         done.set()
         watcher.join()
-        used, wall = spent(process.cpu()), time.monotonic() - start_wall_of()
+        process.last_cpu = process.cpu()
+        used, wall = spent(process.last_cpu), time.monotonic() - start_wall_of()
     if outcome is None or isinstance(outcome, Malformed):
         if outcome is None and not stopped:
             try:  # it ended by itself: let its exit status arrive before any kill

@@ -6,7 +6,11 @@ with exactly the command grading will use says "ready" (a trivial module, within
 is kept in :attr:`Isolation.missing`. ``detect(forced=NAME)`` takes that mode or raises
 :class:`SandboxUnavailable`; ``without`` leaves modes out. What the probes found is kept for the
 life of the process (a mode whose worker later dies before "ready" is marked broken:
-:func:`fall_back`), so only the first grading in a process pays for them.
+:func:`fall_back`), so only the first grading in a process pays for them. ``probe=False``
+starts no worker: it takes the strongest mode not yet known to fail here, and the first
+grading worker is its probe (a :class:`Sandbox` falls back from a mode whose worker dies before
+"ready", and marks one whose worker got ready as probed), so one grading in a fresh process
+starts one worker, not two.
 
 As root, student code runs under a uid of its own in every mode: the worker is started under it
 when that uid can read the Python installation; otherwise (an installation under /root) it starts
@@ -26,25 +30,30 @@ _probed = {}  # (mode name, own uid) -> None if its worker got ready, else why n
 _chosen = {}  # detect()'s arguments -> the Isolation it returned
 
 
-def detect(forced: str | None = None, without=(), hidden=()) -> Isolation:
+def detect(forced: str | None = None, without=(), hidden=(), probe: bool = True) -> Isolation:
     """The strongest isolation whose worker starts here, of the registry's modes but those in
     ``without``; with ``forced`` (a mode's name), that one or SandboxUnavailable. ``hidden``
-    is what grading will hide (the probe starts its worker with the same command)."""
+    is what grading will hide (the probe starts its worker with the same command). With
+    ``probe`` false and no mode forced, no worker is started: the strongest mode that can run
+    at all and was not found failing is taken, for a :class:`Sandbox` to fall back from."""
     if forced is not None and forced not in NAMES:
         raise ValueError(f"{forced!r} is not a mode: one of {', '.join(NAMES)}")
-    key = (forced, tuple(without), tuple(map(str, hidden)))
+    probe = probe or forced is not None
+    key = (forced, tuple(without), tuple(map(str, hidden)), probe)
     if key not in _chosen:
-        _chosen[key] = _choose(forced, tuple(without), hidden)
+        _chosen[key] = _choose(forced, tuple(without), hidden, probe)
     return _chosen[key]
 
 
-def _choose(forced, without, hidden) -> Isolation:
+def _choose(forced, without, hidden, probing: bool = True) -> Isolation:
     passed_over = []
     for mode in REGISTRY:
         if mode.name in without or forced not in (None, mode.name):
             continue
         isolation = _isolation(mode, forced is not None, passed_over, without)
-        why = probe(isolation, hidden)
+        key = (isolation.name, isolation.own_uid)
+        why = probe(isolation, hidden) if probing else (
+            _probed[key] if key in _probed else mode.unavailable())
         if why is None:
             return isolation
         if forced:
@@ -147,3 +156,7 @@ class Sandbox(client.Sandbox):
                  hidden=(), prefix: str = "sandbox-worker-", fall_back: bool = True):
         super().__init__(module, isolation, limits, hidden, prefix,
                          _next_mode if fall_back else None)
+
+    def _ready(self) -> None:
+        super()._ready()  # a worker of this isolation said "ready": the mode is probed
+        _probed.setdefault((self.isolation.name, self.isolation.own_uid), None)

@@ -24,15 +24,21 @@ def grade(path, out, **env):
     return json.loads(out.read_text())
 
 
-@pytest.mark.parametrize("fake, why", [(WITHOUT_SIZE, "Unknown option --size"),
-                                       (FIRST_ONLY, "Operation not permitted")],
-                         ids=["found-by-the-probe", "found-while-grading"])
-def test_the_grader_falls_to_the_next_mode_and_names_it(fake, why, fake_bwrap, tmp_path):
+# A grader alone takes the strongest mode on trust and its first worker is the probe; one a
+# batch starts is told what the batch's probe found ("ready"), and its worker dies after.
+PROBED = {"KMEANS_SANDBOX_PROBED": json.dumps({"bubblewrap own-uid": None,
+                                               "bubblewrap grader-uid": None})}
+
+
+@pytest.mark.parametrize("fake, why, env", [(WITHOUT_SIZE, "Unknown option --size", {}),
+                                            (FIRST_ONLY, "Operation not permitted", PROBED)],
+                         ids=["found-by-the-first-worker", "found-while-grading"])
+def test_the_grader_falls_to_the_next_mode_and_names_it(fake, why, env, fake_bwrap, tmp_path):
     log = fake_bwrap(fake)
     for path, expected in ((paths.ROOT / "solutions" / "kmeans.py", 66),
                            (paths.ROOT / "assignment" / "kmeans.py", 0)):
-        log.unlink(missing_ok=True)
-        results = grade(path, tmp_path / "results.json")
+        log.write_text("run\n" if env else "")  # the batch's probe ran the first bwrap
+        results = grade(path, tmp_path / "results.json", **env)
         assert results["score"] == expected, results["output"]
         assert results["extra_data"]["status"] == "graded"
         assert results["extra_data"]["isolation"] == NEXT
@@ -56,3 +62,16 @@ def test_a_forced_bubblewrap_that_cannot_run_is_one_line_for_the_instructor(fake
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert ("KMEANS_SANDBOX=bubblewrap, but bubblewrap cannot run here: its worker died before "
             "it was ready (bwrap: Unknown option --size)") in done.stderr
+
+
+def test_a_grader_alone_starts_no_worker_to_probe(fake_bwrap, tmp_path):
+    """Its first grading worker is the probe: as many bubblewrap runs as a grader a batch
+    started, told what the batch's probe found, makes."""
+    log = fake_bwrap('echo run >> "$LOG"\nexec "$REAL" "$@"')
+    runs = []
+    for env in ({}, PROBED):
+        log.write_text("")
+        results = grade(paths.ROOT / "solutions" / "kmeans.py", tmp_path / "results.json", **env)
+        assert results["score"] == 66 and results["extra_data"]["isolation"] == "bubblewrap"
+        runs.append(len(log.read_text().splitlines()))
+    assert runs[0] == runs[1] >= 1, runs
