@@ -4,7 +4,8 @@ It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this p
 beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
 uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
-numpy; for a worker to leave uid 0, the modules it can no longer import after (:func:`preload`);
+numpy; for a worker to leave uid 0, the modules it can no longer import after, from a list the
+grader fixes (:func:`preload`);
 Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
 seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
 for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
@@ -36,41 +37,56 @@ import protocol  # noqa: E402
 
 # numpy's submodules it imports only when first used: loaded while the installation is readable.
 NUMPY_LAZY = ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.ma")
-# Modules a student may name that do more than define things when imported (and every
-# "__main__" or other dunder part): never preloaded, never imported as root.
-NOT_PRELOADED = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test",
-                 "webbrowser", "pydoc", "ensurepip", "venv", "site"}
+# The modules beyond those a submission may import once the worker has left uid 0, a list the
+# grader fixes: each is imported, as root and before any confinement, only when the submission's
+# text names it, and nothing a submission names outside this list is ever imported then (so no
+# name it chooses can select a module found somewhere unexpected on sys.path).
+PRELOADABLE = frozenset({
+    "matplotlib", "matplotlib.pyplot", "matplotlib.image", "matplotlib.colors", "PIL",
+    "PIL.Image", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.ma",
+    "numpy.typing", "numpy.testing",
+    "abc", "array", "base64", "bisect", "collections", "collections.abc", "contextlib", "copy",
+    "csv", "dataclasses", "datetime", "decimal", "enum", "fractions", "functools", "gzip",
+    "hashlib", "heapq", "inspect", "io", "itertools", "json", "logging", "math", "numbers",
+    "operator", "os", "os.path", "pathlib", "pickle", "pprint", "random", "re", "statistics",
+    "string", "struct", "sys", "tempfile", "textwrap", "time", "timeit", "traceback", "types",
+    "typing", "warnings", "weakref", "zlib"})
 IMPORTED = re.compile(rb"\b(?:import|from)\s+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)")
+IMPORTED_FROM = re.compile(rb"\bfrom\s+([A-Za-z_][\w.]*)\s+import\s+\(?\s*([\w \t,]+)")
+
+
+def preload_list(texts) -> list[str]:
+    """What :func:`preload` imports: this package's layers, numpy's lazily imported parts, and
+    each module of PRELOADABLE that one of ``texts`` (the submission's bytes) names in an
+    import."""
+    names = ["landlock", "seccomp", "notebook", *NUMPY_LAZY]
+    for text in texts:
+        named = [name.strip() for match in IMPORTED.finditer(text)
+                 for name in match.group(1).decode().split(",")]
+        for match in IMPORTED_FROM.finditer(text):  # "from a import b": b may be a module
+            package, members = match.group(1).decode(), match.group(2).decode()
+            named += [f"{package}.{member.split()[0]}" for member in members.split(",")
+                      if member.split()]
+        names += [name for name in named if name in PRELOADABLE]
+    return list(dict.fromkeys(names))
 
 
 def preload() -> None:
     """Import what student code can no longer import once the worker has left uid 0 (the Python
-    installation closed to other users): this package's layers, numpy's lazily imported parts,
-    and every module of numpy, matplotlib, pillow or the standard library that the submission's
-    text names in an import. What fails to import here fails for the student later, as it would."""
-    names = ["landlock", "seccomp", "notebook", *NUMPY_LAZY]
+    installation closed to other users): the modules of :func:`preload_list`, each one the
+    grader chose. What fails to import here fails for the student later, as it would."""
+    texts = []
     for path in (SETTINGS["source"], SETTINGS["prelude"]):
         try:
             with open(path, "rb") as handle:
-                text = handle.read()
+                texts.append(handle.read())
         except OSError:
             continue
-        for match in IMPORTED.finditer(text):
-            for name in match.group(1).decode().split(","):
-                name = name.strip()
-                top = name.partition(".")[0]
-                if (top not in NOT_PRELOADED and not any(part.startswith("__") for part in
-                                                         name.split("."))
-                        and (top in sys.stdlib_module_names or top in (
-                            "numpy", "matplotlib", "PIL", "mpl_toolkits"))):
-                    names.append(name)
-    for name in dict.fromkeys(names):
-        for part in (name, name.rpartition(".")[0]):  # "from a.b import c": c may be a name
-            try:
-                importlib.import_module(part) if part else None
-                break
-            except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
-                continue
+    for name in preload_list(texts):
+        try:
+            importlib.import_module(name)
+        except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
+            continue
     if len(os.listdir("/proc/self/task")) != 1:
         raise SystemExit("a preloaded module started a thread, which would keep uid 0")
 
