@@ -102,11 +102,11 @@ def only_with_a_right_result(what: str):
         return
     except pytest.fail.Exception as failure:
         message = str(getattr(failure, "msg", failure))
+        kind, fact = getattr(failure, "kind", None), getattr(failure, "fact", None)
     # `from None`: the with statement is still handling the first failure, which would
     # otherwise be printed again, chained, before this one.
     raise CheckFailed(f"{message}\n(This check, {what}, gives its points only when the same "
-                      f"call also returns the right result.)", getattr(failure, "kind", None),
-                      getattr(failure, "fact", None), True) from None
+                      f"call also returns the right result.)", kind, fact, True) from None
 
 
 def call(module, name: str, *args, **kwargs):
