@@ -11,7 +11,7 @@ which leaves the caller's array unchanged indeed.
 
 Whether the result is a view of an argument cannot be observed this way: the result crosses as
 data, and what the worker calls the result is its own choice. Returned.views stays the worker's
-word (see docs/operators.md, "What a hidden check tells").
+word (see docs/operators.md, "The sandbox").
 """
 
 import mmap
