@@ -65,9 +65,19 @@ def unavailable_imports(source) -> list[tuple[int, str]]:
     return found
 
 
-def fail(message: str):
-    """Fail the current test with ``message`` alone (no traceback)."""
-    pytest.fail(message, pytrace=False)
+class CheckFailed(pytest.fail.Exception):
+    """A check's failure: ``message`` for a public check; ``kind`` (a key of HIDDEN_KINDS) and
+    ``fact`` are all a hidden check's output is worded from (see :func:`hidden_message`)."""
+
+    def __init__(self, message: str, kind=None, fact=None, needs_right_result: bool = False):
+        super().__init__(msg=message, pytrace=False)
+        self.kind, self.fact, self.needs_right_result = kind, fact, needs_right_result
+
+
+def fail(message: str, kind=None, fact=None):
+    """Fail the current test with ``message`` alone (no traceback); ``kind`` and ``fact`` say
+    how, for a hidden check's output."""
+    raise CheckFailed(message, kind, fact)
 
 
 def short(value, limit: int = 8) -> str:
@@ -93,11 +103,11 @@ def only_with_a_right_result(what: str):
         return
     except pytest.fail.Exception as failure:
         message = str(getattr(failure, "msg", failure))
+        kind, fact = getattr(failure, "kind", None), getattr(failure, "fact", None)
     # `from None`: the with statement is still handling the first failure, which would
     # otherwise be printed again, chained, before this one.
-    raise pytest.fail.Exception(f"{message}\n(This check, {what}, gives its points only when "
-                                f"the same call also returns the right result.)",
-                                pytrace=False) from None
+    raise CheckFailed(f"{message}\n(This check, {what}, gives its points only when the same "
+                      f"call also returns the right result.)", kind, fact, True) from None
 
 
 def call(module, name: str, *args, **kwargs):
@@ -113,14 +123,23 @@ def call_with_hint(module, name: str, hint: str, *args, **kwargs):
     ``hint`` (the likely mistake) follows the message."""
     function = getattr(module, name, None)
     if function is None:
-        fail(f"{name}: kmeans.py does not define a function called {name}.")
+        fail(f"{name}: kmeans.py does not define a function called {name}.", "missing")
     try:
         return function(*args, **kwargs)
     except Exception as error:  # the student's bug, reported rather than raised
         message = describe_error(name, error)
         if hint and isinstance(error, HINTED_ERRORS):
             message = f"{message}. {hint}"
-    fail(message)  # outside `except`, so no chained traceback is printed
+        kind, fact = error_kind(error)
+    fail(message, kind, fact)  # outside `except`, so no chained traceback is printed
+
+
+def error_kind(error: Exception) -> tuple:
+    """(kind, fact) of a call that raised ``error``, for a hidden check's output: the grader's
+    sandbox says it (``error.kind``, ``error.fact``); a local exception is one that was raised."""
+    if isinstance(error, NotImplementedError):
+        return "not implemented", None
+    return getattr(error, "kind", "raised"), getattr(error, "fact", type(error).__name__)
 
 
 def describe_error(name: str, error: Exception) -> str:
@@ -151,7 +170,7 @@ KIND_NAMES = {"b": "booleans", "i": "integers", "u": "unsigned integers", "f": "
 def expect_array(name: str, got, shape: tuple, dtype: str, what: str = "the result"):
     """Check type, shape and dtype, in that order. ``dtype`` is "integer", "float" or "uint8"."""
     if got is None:
-        fail(f"{name} returned None: {what} should be returned with `return`.")
+        fail(f"{name} returned None: {what} should be returned with `return`.", "none")
     if type(got) is not np.ndarray:
         # In the grader, a value that cannot cross from the sandbox as data (an object, an array
         # of another dtype) arrives as a stand-in that says what it was.
@@ -162,15 +181,15 @@ def expect_array(name: str, got, shape: tuple, dtype: str, what: str = "the resu
                   if described.startswith("a numpy array of dtype") else
                   "convert it with np.asarray(...)")
         fail(f"{name} should return {what} as a numpy.ndarray, but it returned "
-             f"{described}: {advice}.")
+             f"{described}: {advice}.", "type")
     if got.shape != tuple(shape):
         fail(f"{name} should return {what} with shape {tuple(shape)}, "
-             f"but it has shape {got.shape}.")
+             f"but it has shape {got.shape}.", "shape")
     kind = got.dtype.kind
     if kind not in DTYPE_KINDS[dtype] or (dtype == "uint8" and got.dtype != np.uint8):
         holds = KIND_NAMES.get(kind, "values numpy calls kind " + repr(kind))
         fail(f"{name} should return {what} with {'a' if dtype != 'integer' else 'an'} "
-             f"{dtype} dtype, but its dtype is {got.dtype} ({holds}).")
+             f"{dtype} dtype, but its dtype is {got.dtype} ({holds}).", "dtype")
     return got
 
 
@@ -183,7 +202,8 @@ def expect_equal(name: str, got: np.ndarray, expected: np.ndarray, what: str):
     where = first[0] if len(first) == 1 else first
     fail(f"{name}: {what}: {len(wrong)} of {got.size} entries differ. "
          f"Expected {short(expected)}, got {short(got)} "
-         f"(first difference at [{where}]: expected {expected[first]}, got {got[first]}).")
+         f"(first difference at [{where}]: expected {expected[first]}, got {got[first]}).",
+         "values")
 
 
 def expect_close(name: str, got: np.ndarray, expected: np.ndarray, what: str,
@@ -194,12 +214,12 @@ def expect_close(name: str, got: np.ndarray, expected: np.ndarray, what: str,
         where = tuple(int(i) for i in np.argwhere(got_nan != expected_nan)[0])
         fail(f"{name}: {what}: expected {short(expected)}, got {short(got)} (at {list(where)} "
              f"expected {expected[where]}, got {got[where]}; NaN is expected exactly where a "
-             f"cluster has no points).")
+             f"cluster has no points).", "values")
     close = np.isclose(got, expected, atol=atol, rtol=rtol) | expected_nan
     if not close.all():
         where = tuple(int(i) for i in np.argwhere(~close)[0])
         fail(f"{name}: {what}: expected {short(expected)}, got {short(got)} (first difference at "
-             f"{list(where)}: expected {expected[where]:.6g}, got {got[where]:.6g}).")
+             f"{list(where)}: expected {expected[where]:.6g}, got {got[where]:.6g}).", "values")
 
 
 def rows_of(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
@@ -219,13 +239,13 @@ def expect_distinct_rows(name: str, X: np.ndarray, centroids: np.ndarray, what: 
     if (rows < 0).any():
         bad = int(np.flatnonzero(rows < 0)[0])
         fail(f"{name}: {what}: every initial centroid must be a row of X, but centroid {bad} "
-             f"of the {K}, {short(centroids[bad])}, is not one.")
+             f"of the {K}, {short(centroids[bad])}, is not one.", "not a row")
     if len(set(rows.tolist())) < K:
         twice = next(int(row) for row in rows if (rows == row).sum() > 1)
         fail(f"{name}: {what}: the {K} centroids must be {K} different rows of X, but only "
              f"{len(set(rows.tolist()))} are different (row {twice} of X was chosen more than "
              f"once): draw the indices without replacement, with rng.choice(m, K, "
-             f"replace=False) or rng.permutation(m)[:K].")
+             f"replace=False) or rng.permutation(m)[:K].", "repeated rows")
     return rows
 
 
@@ -242,7 +262,8 @@ def expect_closer_than_mean_colour(name: str, original: np.ndarray, out: np.ndar
              f"scale) should be below {one_colour:.5f}, what painting every pixel the mean colour "
              f"gives; yours is {got:.5f}, no better than that. An output of the right shape and "
              f"colours counts only when it is closer. Check the scaling to [0, 1] and back (the "
-             f"initial centroids' too), that every iteration runs, and the reshapes.")
+             f"initial centroids' too), that every iteration runs, and the reshapes.",
+             "distortion")
 
 
 def expect_unchanged(module, name: str, argument: str, position: int, before: np.ndarray,
@@ -257,14 +278,16 @@ def expect_unchanged(module, name: str, argument: str, position: int, before: np
         reply is not None and position in reply.modified)
     if changed:
         fail(f"{name} changed its argument {argument}: the caller's arrays must not be "
-             f"modified (work on a copy, e.g. {argument}.copy(), or build a new array).")
+             f"modified (work on a copy, e.g. {argument}.copy(), or build a new array).",
+             "modified")
 
 
 def expect_raises(module, name: str, error: type, args: tuple, called: str, why: str):
     """Check that ``module.name(*args)`` raises ``error``; ``called`` shows the call to students."""
     function = getattr(module, name, None)
     if function is None:
-        fail(f"{name}: kmeans.py does not define a function called {name}.")
+        fail(f"{name}: kmeans.py does not define a function called {name}.", "missing")
+    kind = "not raised"
     try:
         function(*args)
     except error:
@@ -273,9 +296,11 @@ def expect_raises(module, name: str, error: type, args: tuple, called: str, why:
         message = (describe_error(name, raised) if isinstance(raised, NotImplementedError) else
                    f"{called} should raise {error.__name__} ({why}), but it "
                    f"{describe_error(name, raised)[len(name) + 1:]}")
+        if isinstance(raised, NotImplementedError):
+            kind = "not implemented"
     else:
         message = f"{called} should raise {error.__name__} ({why}), but it returned normally."
-    fail(message)
+    fail(message, kind)
 
 
 # -- How the grader isolated your code -----------------------------------------------------------
@@ -447,3 +472,82 @@ def load_message(kind: str, message: str, line=None, cell=None, notebook=None) -
     if kind == "SystemExit":
         return f"kmeans.py called sys.exit() or exit() while loading ({where.rstrip(': ')})."
     return f"kmeans.py could not be loaded ({where}{kind}: {message})."
+
+
+# -- What a hidden check says ----------------------------------------------------------------------
+# A hidden check runs your code on inputs you do not see, so its message must not carry anything
+# your code chose: no exception message, no printed text, no returned value or shape, no line
+# number. Whatever the check found, its output is worded here alone, from the function's name,
+# the kind of failure (one of HIDDEN_KINDS) and, for some kinds, one fact from a fixed list. The
+# public tests, which you can run yourself, say the rest.
+
+HIDDEN_KINDS = {
+    "missing": "kmeans.py does not define it",
+    "not implemented": "it is not implemented yet (it raises NotImplementedError)",
+    "raised": "it raised {fact} instead of returning",
+    "exit": "it called sys.exit() or exit(): return a value instead",
+    "timed out": "it did not finish within the {fact} time a call may use (an endless loop, "
+                 "or far too slow?)",
+    "timed out before": "it was not run again: it timed out in an earlier check",
+    "out of time": "it was not run: the functions of kmeans.py had used up the time a "
+                   "submission gets",
+    "died": "it stopped the process it ran in{fact}",
+    "malformed": "it sent back something the grader could not accept",
+    "none": "it returned None (return the result with `return`)",
+    "type": "it returned something that is not a numpy.ndarray",
+    "shape": "it returned an array of the wrong shape",
+    "dtype": "it returned an array of the wrong dtype",
+    "values": "it returned wrong values",
+    "modified": "it changed one of its array arguments: the caller's arrays must not be "
+                "modified (work on a copy, or build a new array)",
+    "view": "it returned a view of its input (a slice, say), not a new array: index with an "
+            "array of row numbers, or .copy()",
+    "not raised": "it did not raise the error this check asks for",
+    "index range": "it returned indices outside [0, K) (one-based indices, or an index into "
+                   "the wrong axis?)",
+    "not nearest": "some examples got a centroid that is not the nearest",
+    "ties": "exact ties did not go to the lowest index (as np.argmin; a `<=` comparison picks "
+            "the last)",
+    "not a row": "an initial centroid is not a row of X",
+    "repeated rows": "a row of X was chosen more than once: draw the indices without "
+                     "replacement, with rng.choice(m, K, replace=False) or rng.permutation(m)[:K]",
+    "seed": "the result does not follow the seed (the same seed must give the same result, "
+            "different seeds different ones)",
+    "not uniform": "the rows are not drawn uniformly at random",
+    "colours": "the compressed image has more than K colours",
+    "distortion": "the compressed image is no closer to the original than painting every pixel "
+                  "the mean colour, or further from it than the reference's",
+}
+# The facts a kind may carry, each from a list fixed here: what the code named is shown only
+# when it is one of these.
+HIDDEN_FACTS = {
+    "raised": ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
+               "AttributeError", "NameError", "UnboundLocalError", "RuntimeError",
+               "RecursionError", "AssertionError", "FloatingPointError", "OverflowError",
+               "MemoryError", "ArithmeticError", "LookupError", "ImportError",
+               "ModuleNotFoundError", "OSError", "PermissionError", "FileNotFoundError"),
+    "timed out": ("CPU", "wall-clock"),
+    "died": ("SIGSEGV", "SIGABRT", "SIGKILL", "SIGXCPU", "SIGXFSZ"),
+}
+HIDDEN_NOTE = ("A hidden check says only how it failed, never what your code returned, printed "
+               "or raised; run the public tests (python -m pytest) for details.")
+
+
+def hidden_message(function: str, kind=None, fact=None, needs_right_result: bool = False) -> str:
+    """The output of a hidden check that ``function`` failed: the kind of failure (a key of
+    HIDDEN_KINDS; anything else is a result this check does not expect) and a fact, shown only
+    when it is one of HIDDEN_FACTS[kind]."""
+    if kind not in HIDDEN_KINDS:
+        kind, text = None, "its result is not what this check expects"
+    else:
+        text = HIDDEN_KINDS[kind]
+    if "{fact}" in text:
+        shown = fact if isinstance(fact, str) and fact in HIDDEN_FACTS[kind] else None
+        if kind == "died":
+            shown = f" (it died from {shown})" if shown else ""
+        else:
+            shown = shown or {"raised": "an exception", "timed out": "CPU"}[kind]
+        text = text.replace("{fact}", shown)
+    right = (" (This check gives its points only when the same call also returns the right "
+             "result.)" if needs_right_result else "")
+    return f"{function} failed this hidden check: {text}.{right}\n{HIDDEN_NOTE}"

@@ -3,8 +3,10 @@
 The header format of each file in tests/golden/ is described in tests/conftest.py.
 """
 
+import functools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -108,6 +110,43 @@ def planted():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+WINDOW = 8  # consecutive bytes of a hidden image that must never appear in results.json
+
+
+@functools.lru_cache(maxsize=1)
+def hidden_image_windows() -> frozenset:
+    """Every run of WINDOW consecutive bytes of the hidden images, as stored (PNG) and as
+    decoded pixels, but those of fewer than four different values (which plain text has too)."""
+    from PIL import Image
+
+    windows = set()
+    for path in sorted((paths.PACKAGE / "hidden_data").glob("*.png")):
+        with Image.open(path) as image:
+            pixels = image.convert("RGB").tobytes()
+        for data in (path.read_bytes(), pixels):
+            windows.update(data[i:i + WINDOW] for i in range(len(data) - WINDOW + 1)
+                           if len(set(data[i:i + WINDOW])) >= 4)
+    return frozenset(windows)
+
+
+def hidden_bytes_in(text: str) -> str | None:
+    """Where ``text`` carries WINDOW consecutive bytes of a hidden image: as characters (UTF-8
+    or Latin-1), as hexadecimal, or as a run of numbers; None if nowhere."""
+    windows = hidden_image_windows()
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    forms = {"UTF-8": text.encode("utf-8", "surrogatepass"),
+             "Latin-1": text.encode("latin-1", "replace"),
+             "numbers": bytes(n if n < 256 else 0 for n in numbers)}
+    for run in re.findall(r"[0-9a-fA-F]{%d,}" % (2 * WINDOW), text):
+        for start in (0, 1):
+            forms[f"hex {run[:16]}..."] = bytes.fromhex(run[start:][:len(run[start:]) // 2 * 2])
+    for form, data in forms.items():
+        for i in range(len(data) - WINDOW + 1):
+            if data[i:i + WINDOW] in windows:
+                return f"{form}, at {i}: {data[i:i + WINDOW]!r}"
+    return None
+
+
 def run_golden(name: str, folder: Path, **grader) -> dict:
     """Grade a golden (with the listeners and files its header needs); check what its header
     says; return the results."""
@@ -130,8 +169,12 @@ def run_golden(name: str, folder: Path, **grader) -> dict:
             listener.close()
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    results = json.loads((folder / "results.json").read_text())
+    written = (folder / "results.json").read_text()
+    results = json.loads(written)
     assert_gradescope_schema(results)
+    for text in [written, results["output"]] + [t["output"] for t in results["tests"]]:
+        carried = hidden_bytes_in(text)
+        assert carried is None, f"results.json carries bytes of a hidden image ({carried})"
     functions = results["extra_data"]["functions"]
     for function, wanted in spec["expect"].items():
         got, full = functions[function]["score"], functions[function]["max_score"]

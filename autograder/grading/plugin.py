@@ -42,6 +42,7 @@ class Collector:
         self.artifacts = {}  # name -> array the student's code produced, for feedback pages
         self.collection_fault = None  # a check that is not properly marked: nothing runs
         self.helpers = {}  # nodeid -> the grader's helpers that stood in for the student's
+        self.hidden_ran = False  # a hidden check has started: the student's code saw its inputs
 
     def pytest_configure(self, config):
         config.kmeans_student = self.student
@@ -62,8 +63,15 @@ class Collector:
     def pytest_runtest_setup(self, item):
         """Tell the student's module whether a public check runs (its inputs are no secret)."""
         test = self.tests.get(item.nodeid)
+        if test is not None and not test.get("public"):
+            self.hidden_ran = True
         if isinstance(self.student, StudentModule) and test is not None:
-            self.student.public_call = bool(test.get("public"))
+            self.student.public_call = not self._worded_as_hidden(test)
+
+    def _worded_as_hidden(self, test: dict) -> bool:
+        """A hidden check, or a public one that runs after a hidden one (whose inputs the
+        student's code may have kept): its output says nothing the code chose."""
+        return not test.get("public") or self.hidden_ran
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -72,6 +80,9 @@ class Collector:
         report = outcome.get_result()
         report.from_check = call.excinfo is not None and call.excinfo.errisinstance(
             pytest.fail.Exception)
+        failure = call.excinfo.value if report.from_check else None
+        report.failure_kind = (getattr(failure, "kind", None), getattr(failure, "fact", None),
+                               bool(getattr(failure, "needs_right_result", False)))
 
     def pytest_runtest_logreport(self, report):
         test = self.tests.get(report.nodeid)
@@ -80,14 +91,17 @@ class Collector:
         properties = dict(report.user_properties)
         if properties.get(HELPERS_PROPERTY):
             self.helpers[report.nodeid] = [str(h) for h in properties[HELPERS_PROPERTY]]
+        hidden = self._worded_as_hidden(test)
         if report.passed:
             test["score"] = test["max_score"]
-            test["output"] = properties.get("message", PASSED)
+            test["output"] = PASSED if hidden else properties.get("message", PASSED)
         elif report.failed:
             failed_check = getattr(report, "from_check", False)
             fraction = float(properties.get("fraction", 0.0))
             test["score"] = round(test["max_score"] * fraction, 4)
-            if failed_check:
+            if failed_check and hidden:
+                test["output"] = hidden_output(test["function"], report)
+            elif failed_check:
                 test["output"] = _message(report)
             else:
                 self.faults.append(f"{report.nodeid}: {report.longreprtext}")
@@ -136,6 +150,13 @@ def describe_check(item, hidden_visibility: str = "visible") -> dict:
     return {"name": name, "function": function,
             "max_score": float(points.args[0]) if points else 0.0, "score": 0.0, "output": "",
             "visibility": visibility, "public": public}
+
+
+def hidden_output(function: str, report) -> str:
+    """The output of a failed hidden check: the one place it is worded (checks.hidden_message),
+    from the function's name and the failure's kind and fact, never from its message."""
+    kind, fact, needs_right_result = getattr(report, "failure_kind", (None, None, False))
+    return feedback_template().hidden_message(function, kind, fact, needs_right_result)
 
 
 def _message(report) -> str:

@@ -22,7 +22,17 @@ BUILTIN_ERRORS = {cls.__name__: cls for cls in (
     AttributeError, NameError, UnboundLocalError, RuntimeError, RecursionError, AssertionError,
     FloatingPointError, OverflowError, MemoryError, ArithmeticError, LookupError)}
 
-HIDDEN_MESSAGE = 160  # characters of an exception's message shown from a hidden check
+HIDDEN_MESSAGE = 0  # characters of an exception's message a hidden check gets: none
+
+
+def hide_from_hidden_check(outcome) -> None:
+    """What a hidden check's call may not see: the text, line and notebook cell an exception
+    came with, what the call printed. (Its output is worded by checks.hidden_message alone,
+    whatever the check saw; this keeps the rest out of the check's own hands.)"""
+    if isinstance(outcome, sandbox.Raised):
+        outcome.message, outcome.line, outcome.where = outcome.message[:HIDDEN_MESSAGE], None, None
+    if hasattr(outcome, "printed"):
+        outcome.printed = ""
 
 
 def feedback_template():
@@ -97,8 +107,8 @@ class StudentModule:
                 raise GraderError(f"calling {name}: {error}") from None
             if getattr(outcome, "printed", "") and name not in self.printed and self.public_call:
                 self.printed[name] = outcome.printed
-            if isinstance(outcome, sandbox.Raised) and not self.public_call:
-                outcome.message = outcome.message[:HIDDEN_MESSAGE]
+            if not self.public_call:
+                hide_from_hidden_check(outcome)
             if isinstance(outcome, sandbox.Returned):
                 self.last_reply = outcome
                 return outcome.value
@@ -115,25 +125,39 @@ def student_error(outcome, limits: Limits, doing: str = "") -> Exception:
     if isinstance(outcome, sandbox.Raised):
         message = checks.raised_message(outcome.type, outcome.message, outcome.line,
                                         outcome.errno, limits.file_bytes >> 20, outcome.where)
-        for base in [outcome.type, *outcome.bases]:
-            if base in BUILTIN_ERRORS and outcome.type != "SystemExit":
-                error = BUILTIN_ERRORS[base](outcome.message)
-                error.student_message = message
-                return error
-        return StudentFault(message)
+        exited = outcome.type == "SystemExit"
+        named = next((b for b in [outcome.type, *outcome.bases] if b in BUILTIN_ERRORS), None)
+        if named and not exited:
+            error = BUILTIN_ERRORS[named](outcome.message)
+            error.student_message = message
+        else:
+            error = StudentFault(message)
+        shown = next((b for b in [outcome.type, *outcome.bases]
+                      if b in checks.HIDDEN_FACTS["raised"]), None)
+        return _kind(error, "exit" if exited else "raised", shown)
     if isinstance(outcome, sandbox.TimedOut):
-        return StudentFault(checks.sandbox_message("timed out", doing, seconds=outcome.seconds,
-                                                   clock=outcome.clock))
+        return _kind(StudentFault(checks.sandbox_message(
+            "timed out", doing, seconds=outcome.seconds, clock=outcome.clock)),
+            "timed out", outcome.clock)
     if isinstance(outcome, sandbox.NotRun):
-        return StudentFault(checks.sandbox_message(outcome.reason, used=outcome.used,
-                                                   wall=outcome.wall,
-                                                   budget=limits.total_seconds))
+        return _kind(StudentFault(checks.sandbox_message(
+            outcome.reason, used=outcome.used, wall=outcome.wall,
+            budget=limits.total_seconds)), outcome.reason)
     if isinstance(outcome, sandbox.Malformed):
-        return StudentFault(checks.sandbox_message("malformed", doing, problem=outcome.problem))
+        return _kind(StudentFault(checks.sandbox_message("malformed", doing,
+                                                         problem=outcome.problem)), "malformed")
     if isinstance(outcome, sandbox.Died):
-        return StudentFault(checks.sandbox_message("died", doing, signal=outcome.signal,
-                                                   status=outcome.status, why=outcome.why))
+        return _kind(StudentFault(checks.sandbox_message(
+            "died", doing, signal=outcome.signal, status=outcome.status, why=outcome.why)),
+            "died", outcome.signal)
     raise GraderFault(f"the sandbox gave an unknown outcome: {outcome!r}")
+
+
+def _kind(error: Exception, kind: str, fact=None) -> Exception:
+    """``error``, saying for a hidden check's output how the call failed (checks.HIDDEN_KINDS)
+    and the one fact that kind may show (checks.HIDDEN_FACTS keeps only those it lists)."""
+    error.kind, error.fact = kind, fact
+    return error
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import limits as limits_module, protocol
 from .callbacks import CallBackFault, CallBacks
 from .installation import readable_paths, site_folders
 from .isolation import Isolation
 from .limits import Cgroup, Limits
 from .removal import remove_tree
+from .shared import SharedInputs
 
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
                "notebook.py")
@@ -42,8 +45,12 @@ HERE = Path(__file__).resolve().parent
 class Returned:
     value: object
     printed: str = ""
-    modified: list = field(default_factory=list)  # positions of array arguments changed
-    views: list = field(default_factory=list)  # positions of array arguments the result views
+    # positions (among the array arguments) of those changed, as the grader read them back
+    # from the memory it shared with the worker (shared.py): no worker can hide a change
+    modified: list = field(default_factory=list)
+    # positions of array arguments the result views, as the worker says: its word only, which
+    # a patched worker can forge (shared.py says why nothing better can be observed)
+    views: list = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +119,7 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
                 "parent": None if isolation.mode.namespaced else os.getpid(),
                 "output_chars": limits.output_chars, "request_bytes": 1 << 30,
+                "inputs": {"fd": process.inputs.fd, "size": process.inputs.size},
                 "drop_to": process.uid if isolation.leaves_root else None}
     env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": str(scratch),
            "TMPDIR": str(scratch), "MPLCONFIGDIR": str(scratch / "matplotlib"),
@@ -191,19 +199,22 @@ class _Process:
         (self.stage / "prelude").write_bytes(module.prelude)
         self.scratch = mode.scratch(self.stage)
         self._protect()
+        self.inputs = SharedInputs()
         reqs_r, self.requests = os.pipe()
         self.replies, reps_w = os.pipe()
         err_r, err_w = os.pipe()
         argv, env = _launch(self, (reqs_r, reps_w), module, hidden)
         try:
             self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err_w,
-                                          stderr=err_w, pass_fds=(reqs_r, reps_w),
+                                          stderr=err_w,
+                                          pass_fds=(reqs_r, reps_w, self.inputs.fd),
                                           start_new_session=True, env=env, cwd="/",
                                           **mode.user(None if isolation.leaves_root
                                                       else self.uid))
         except OSError:
             for fd in (reqs_r, reps_w, err_w, err_r, self.requests, self.replies):
                 os.close(fd)
+            self.inputs.close()
             remove_tree(self.stage)
             raise
         for fd in (reqs_r, reps_w, err_w):
@@ -267,6 +278,9 @@ class _Process:
             except OSError:
                 pass
         self.kill()
+        if getattr(self, "inputs", None) is not None:
+            self.inputs.close()
+            self.inputs = None
         if self.cgroup:
             self.cgroup.close()
         if self.uid is not None:
@@ -376,12 +390,16 @@ class Sandbox:
             if not isinstance(loaded, Loaded):
                 return loaded
         arrays = {}
-        request = {"call": name, "args": [protocol.encode(a, arrays) for a in args],
-                   "kwargs": {k: protocol.encode(v, arrays) for k, v in (kwargs or {}).items()}}
+        inputs = self.process.inputs
+        request, placed = shared_request(inputs, name, args, kwargs or {}, arrays)
         if callbacks is not None:
             request["proxies"] = callbacks.names
-        outcome = self._exchange(request, seconds or self.limits.call_seconds, arrays,
-                                 callbacks)
+        try:
+            outcome = self._exchange(request, seconds or self.limits.call_seconds, arrays,
+                                     callbacks)
+            modified = [placed[n] for n in inputs.modified() if placed[n] is not None]
+        finally:
+            inputs.release()
         if isinstance(outcome, TimedOut):
             self.timed_out[name] = outcome
         if not isinstance(outcome, Returned):
@@ -389,13 +407,13 @@ class Sandbox:
         header = outcome.value
         try:
             value = protocol.decode(protocol.field(header, "result", dict), outcome.arrays)
-            positions = [protocol.field(header, key, list) for key in ("modified", "views")]
-            if not all(type(p) is int for ps in positions for p in ps):
+            views = protocol.field(header, "views", list)
+            if not all(type(p) is int for p in views):
                 raise protocol.FrameError("positions that are not integers")
         except protocol.FrameError as error:
             self.stop()
             return Malformed(str(error))
-        return Returned(value, outcome.printed, *positions)
+        return Returned(value, outcome.printed, modified, views)
 
     @property
     def out_of_time(self) -> bool:
@@ -424,6 +442,28 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def shared_request(inputs: SharedInputs, name: str, args, kwargs: dict, arrays: dict):
+    """A call's request, its numeric arrays placed in the worker's shared ``inputs`` (the
+    others, and every other value, described in the frame, see protocol.encode); and for each
+    array placed, in order, its position among the positional array arguments (None for a
+    keyword's), the positions Returned.modified speaks of."""
+    inputs.start()
+    placed, position = [], 0
+
+    def describe(value, positional: bool):
+        nonlocal position
+        if inputs.shareable(value):
+            placed.append(position if positional else None)
+        if isinstance(value, np.ndarray) and positional:
+            position += 1
+        return inputs.place(value) if inputs.shareable(value) else protocol.encode(value, arrays)
+
+    request = {"call": name, "args": [describe(a, True) for a in args],
+               "kwargs": {k: describe(v, False) for k, v in kwargs.items()}}
+    request["shared_bytes"] = inputs.used
+    return request, placed
 
 
 def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=None,

@@ -4,7 +4,8 @@ It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this p
 beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
 uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
-numpy; for a worker to leave uid 0, the modules it can no longer import after (:func:`preload`);
+numpy; for a worker to leave uid 0, the modules it can no longer import after, from a list the
+grader fixes (:func:`preload`);
 Landlock (read only what it was given, write only its scratch folder); leaving uid 0 for good;
 seccomp; then the "ready" frame, which says the uid. A worker that dies before "ready" failed
 for a reason of the grader's, never the module's. Requests and replies are frames on two pipes
@@ -15,10 +16,10 @@ file descriptors directly goes to the grader's stderr pipe, of which the grader 
 """
 
 import builtins
-import hashlib
 import importlib
 import io
 import json
+import mmap
 import os
 import re
 import sys
@@ -38,47 +39,79 @@ import protocol  # noqa: E402
 
 # numpy's submodules it imports only when first used: loaded while the installation is readable.
 NUMPY_LAZY = ("numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.ma")
-# Modules a student may name that do more than define things when imported (and every
-# "__main__" or other dunder part): never preloaded, never imported as root.
+# What a submission may import once the worker has left uid 0 is imported before, as root and
+# before any confinement, from lists the grader fixes: each only when the submission's text
+# names it, and nothing it names outside them. A top-level name is one of the standard library's
+# (but those that do more than define things when imported) or of the packages below, found
+# where the installation has it (sys.path holds only the installation and this folder of the
+# grader's own files); a dotted name only when it is listed here, else just its top-level part:
+# no name a submission chooses can select a module found somewhere unexpected.
 NOT_PRELOADED = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "test",
-                 "webbrowser", "pydoc", "ensurepip", "venv", "site"}
+                 "webbrowser", "pydoc", "ensurepip", "venv", "site", "lib2to3", "pydoc_data"}
+PRELOADED_TOPS = frozenset({"numpy", "matplotlib", "PIL", "mpl_toolkits"} | {
+    name for name in sys.stdlib_module_names
+    if name not in NOT_PRELOADED and not name.startswith("__")})
+PRELOADED_PARTS = frozenset({
+    "matplotlib.pyplot", "matplotlib.image", "matplotlib.colors", "matplotlib.cm",
+    "mpl_toolkits.mplot3d", "PIL.Image", "numpy.random", "numpy.linalg", "numpy.fft",
+    "numpy.polynomial", "numpy.ma", "numpy.typing", "numpy.testing", "os.path",
+    "collections.abc", "importlib.util", "importlib.machinery", "urllib.request",
+    "urllib.parse", "http.client", "email.message", "xml.etree.ElementTree",
+    "concurrent.futures", "multiprocessing.shared_memory", "logging.handlers",
+    "unittest.mock"})
+
+
+def preloaded(name: str) -> str | None:
+    """The module imported before confinement for ``name``, named in the submission's text."""
+    if name in PRELOADED_PARTS:
+        return name
+    top = name.partition(".")[0]
+    return top if top in PRELOADED_TOPS else None
+
+
 IMPORTED = re.compile(rb"\b(?:import|from)\s+([A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*)")
+IMPORTED_FROM = re.compile(rb"\bfrom\s+([A-Za-z_][\w.]*)\s+import\s+\(?\s*([\w \t,]+)")
+
+
+def preload_list(texts) -> list[str]:
+    """What :func:`preload` imports: this package's layers, numpy's lazily imported parts, and
+    for each module one of ``texts`` (the submission's bytes) names in an import, what
+    :func:`preloaded` allows of it."""
+    names = ["landlock", "seccomp", "notebook", *NUMPY_LAZY]
+    for text in texts:
+        named = [name.strip() for match in IMPORTED.finditer(text)
+                 for name in match.group(1).decode().split(",")]
+        for match in IMPORTED_FROM.finditer(text):  # "from a import b": b may be a module
+            package, members = match.group(1).decode(), match.group(2).decode()
+            named += [f"{package}.{member.split()[0]}" for member in members.split(",")
+                      if member.split()]
+        names += [module for module in map(preloaded, named) if module]
+    return list(dict.fromkeys(names))
 
 
 def preload() -> None:
     """Import what student code can no longer import once the worker has left uid 0 (the Python
-    installation closed to other users): this package's layers, numpy's lazily imported parts,
-    and every module of numpy, matplotlib, pillow or the standard library that the submission's
-    text names in an import. What fails to import here fails for the student later, as it would."""
-    names = ["landlock", "seccomp", "notebook", *NUMPY_LAZY]
+    installation closed to other users): the modules of :func:`preload_list`, each one the
+    grader chose. What fails to import here fails for the student later, as it would."""
+    texts = []
     for path in (SETTINGS["source"], SETTINGS["prelude"]):
         try:
             with open(path, "rb") as handle:
-                text = handle.read()
+                texts.append(handle.read())
         except OSError:
             continue
-        for match in IMPORTED.finditer(text):
-            for name in match.group(1).decode().split(","):
-                name = name.strip()
-                top = name.partition(".")[0]
-                if (top not in NOT_PRELOADED and not any(part.startswith("__") for part in
-                                                         name.split("."))
-                        and (top in sys.stdlib_module_names or top in (
-                            "numpy", "matplotlib", "PIL", "mpl_toolkits"))):
-                    names.append(name)
-    for name in dict.fromkeys(names):
-        for part in (name, name.rpartition(".")[0]):  # "from a.b import c": c may be a name
-            try:
-                importlib.import_module(part) if part else None
-                break
-            except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
-                continue
+    for name in preload_list(texts):
+        try:
+            importlib.import_module(name)
+        except (Exception, SystemExit):  # noqa: BLE001 - not importable later either
+            continue
     if len(os.listdir("/proc/self/task")) != 1:
         raise SystemExit("a preloaded module started a thread, which would keep uid 0")
 
-# The harness's own references, taken before any student code runs: replacing numpy's or
-# hashlib's attributes later does not change what these observe.
-_ndarray, _shares_memory, _blake2b = np.ndarray, np.shares_memory, hashlib.blake2b
+# The harness's own references, taken before any student code runs: replacing numpy's
+# attributes later does not change what these observe. (Whether an input was modified is not
+# the harness's to say: the grader reads the inputs back from memory it shares, shared.py.)
+_ndarray, _shares_memory = np.ndarray, np.shares_memory
 
 
 class Printed(io.RawIOBase):
@@ -147,11 +180,6 @@ def contain() -> list[str]:
         seccomp.install()
         layers.append("seccomp")
     return layers
-
-
-def digest(array) -> bytes:
-    """A checksum of an array's shape, dtype and bytes."""
-    return _blake2b(repr((array.shape, array.dtype.str)).encode() + memoryview(array)).digest()
 
 
 def error_reply(error):
@@ -234,11 +262,31 @@ def without_proxies(module: dict, replaced: dict) -> None:
             module[name] = value
 
 
+def shared_inputs(length) -> mmap.mmap | None:
+    """The first ``length`` bytes of the grader's memory file of inputs, mapped (shared.py): the
+    arrays a call gets live there, so the grader sees for itself whether the function changed
+    them. Mapped anew for each call, as long as that call needs."""
+    if type(length) is not int or length <= 0:
+        return None
+    return mmap.mmap(SETTINGS["inputs"]["fd"], min(length, SETTINGS["inputs"]["size"]),
+                     mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+
+
+def argument(value, arrays: dict, inputs):
+    """One argument of a call: an array placed in the shared ``inputs`` is an array over that
+    memory itself, anything else as the frame describes it."""
+    if isinstance(value, dict) and "shared" in value:
+        where = value["shared"]
+        return np.ndarray(tuple(where["shape"]), np.dtype(where["dtype"]), inputs,
+                          where["offset"])
+    return protocol.decode_argument(value, arrays)
+
+
 def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
-    args = [protocol.decode_argument(a, arrays) for a in request["args"]]
-    kwargs = {k: protocol.decode_argument(v, arrays) for k, v in request["kwargs"].items()}
+    inputs = shared_inputs(request.get("shared_bytes"))
+    args = [argument(a, arrays, inputs) for a in request["args"]]
+    kwargs = {k: argument(v, arrays, inputs) for k, v in request["kwargs"].items()}
     given = [a for a in args if isinstance(a, _ndarray)]
-    before = [digest(a) for a in given]
     replaced = with_proxies(module, request.get("proxies", ()))
     try:
         result = module[request["call"]](*args, **kwargs)
@@ -248,7 +296,6 @@ def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
         without_proxies(module, replaced)
     out = {}
     reply = {"ok": True, "result": protocol.describe(result, out)}
-    reply["modified"] = [i for i, (a, d) in enumerate(zip(given, before)) if digest(a) != d]
     reply["views"] = [i for i, a in enumerate(given)
                       if isinstance(result, _ndarray) and _shares_memory(result, a)]
     return reply, out
@@ -256,7 +303,7 @@ def call(module: dict, request: dict, arrays: dict) -> tuple[dict, dict]:
 
 def main():
     requests, replies = SETTINGS["fds"]
-    for fd in (requests, replies):
+    for fd in (requests, replies, SETTINGS["inputs"]["fd"]):
         os.set_inheritable(fd, False)
     CHANNEL[:] = [requests, replies]
     os.chdir(SETTINGS["scratch"])

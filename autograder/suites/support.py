@@ -26,7 +26,7 @@ def expect_nearest(name, X, centroids, idx, what):
     if idx.min() < 0 or idx.max() >= K:
         bad = int(np.flatnonzero((idx < 0) | (idx >= K))[0])
         fail(f"{name}: {what}: idx values must be centroid indices in [0, {K}), but idx[{bad}] "
-             f"is {idx[bad]} (one-based indices, or an index into the wrong axis?).")
+             f"is {idx[bad]} (one-based indices, or an index into the wrong axis?).", "index range")
     d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     chosen, best = d[np.arange(len(X)), idx], d.min(axis=1)
     wrong = chosen > best + 1e-9 * (1.0 + best)
@@ -34,7 +34,7 @@ def expect_nearest(name, X, centroids, idx, what):
         i = int(np.flatnonzero(wrong)[0])
         fail(f"{name}: {what}: {int(wrong.sum())} of {len(X)} examples got a centroid that is not "
              f"the nearest. Example {i} got centroid {idx[i]} at squared distance {chosen[i]:.6g}, "
-             f"but centroid {int(np.argmin(d[i]))} is at {best[i]:.6g}.")
+             f"but centroid {int(np.argmin(d[i]))} is at {best[i]:.6g}.", "not nearest")
 
 
 def closest(student, name, X, centroids, what):

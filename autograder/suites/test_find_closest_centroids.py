@@ -33,7 +33,8 @@ def test_exact_ties_go_to_lowest_index(student, ref):
         fail(f"{NAME}: on integer points with equally distant centroids, {wrong.size} of "
              f"{len(X)} examples got the wrong index; example {i}, at {X[i].tolist()}, got "
              f"{idx[i]} but the lowest index among its nearest centroids is {expected[i]} "
-             f"(ties go to the lowest index, as np.argmin; a `<=` comparison picks the last).")
+             f"(ties go to the lowest index, as np.argmin; a `<=` comparison picks the last).",
+             "ties")
 
 
 @pytest.mark.points(2)

@@ -36,7 +36,7 @@ def test_k_equals_m_uses_every_row(student):
     if sorted(rows.tolist()) != list(range(20)):
         missing = sorted(set(range(20)) - set(rows.tolist()))
         fail(f"{NAME}: with K = m = 20 every row of X must be chosen exactly once, but rows "
-             f"{missing} were not (sampling with replacement repeats rows).")
+             f"{missing} were not (sampling with replacement repeats rows).", "repeated rows")
 
 
 @pytest.mark.points(2)
@@ -55,12 +55,12 @@ def test_every_row_can_be_chosen(student):
     if counts.max() == seeds:
         fail(f"{NAME}: {over} the same rows {np.flatnonzero(counts == seeds).tolist()} were "
              f"chosen every time (the counts per row were {counts.tolist()}): the rows must be "
-             f"drawn at random, with the generator made from rng.")
+             f"drawn at random, with the generator made from rng.", "seed")
     # As far above the expected count as below it: 4.6 standard deviations of a uniform draw.
     if counts.min() < expected / 3 or counts.max() > expected * 5 / 3:
         fail(f"{NAME}: {over} each row should be chosen about {expected:.0f} times, but the "
              f"counts per row were {counts.tolist()} (is the last row left out, e.g. an "
-             f"exclusive upper bound of m - 1?).")
+             f"exclusive upper bound of m - 1?).", "not uniform")
 
 
 @pytest.mark.points(1)
@@ -72,11 +72,11 @@ def test_seed_controls_randomness(student):
         expect_distinct_rows(NAME, X, first, "on a hidden (100, 2) X with K = 4 and rng=21")
     if not np.array_equal(first, again):
         fail(f"{NAME}: two calls with rng=21 gave different centroids: use "
-             f"np.random.default_rng(rng) rather than a global or fixed generator.")
+             f"np.random.default_rng(rng) rather than a global or fixed generator.", "seed")
     others = [init(student, X, 4, seed) for seed in (22, 23, 24)]
     if all(np.array_equal(first, other) for other in others):
         fail(f"{NAME}: seeds 21, 22, 23 and 24 all gave the same centroids: the choice must be "
-             f"random, drawn with the generator made from rng.")
+             f"random, drawn with the generator made from rng.", "seed")
     generator = call_with_hint(student, NAME, "Here rng was a numpy.random.Generator: "
                                "np.random.default_rng(rng) takes None, an int or a Generator",
                                X, 4, np.random.default_rng(21))
@@ -104,7 +104,7 @@ def test_returns_a_new_array(student):
     reply = reply_of(student)
     if reply and reply.views:
         fail(f"{NAME} returned a view of X (it shares X's memory, e.g. a slice): changing the "
-             f"centroids later would change X. Index with an array of row numbers, or .copy().")
+             f"centroids later would change X. Index with an array of row numbers, or .copy().", "view")
 
 
 @pytest.mark.points(1)
