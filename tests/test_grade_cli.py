@@ -11,9 +11,9 @@ from autograder.grading import collect_checks
 PUBLIC_CHECKS = len(collect_checks(include_hidden=False))  # every public test, as collected
 
 
-def run(*args):
+def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=cwd)
 
 
 def test_grade_a_zip_and_a_folder_give_the_same_result(tmp_path):
@@ -82,8 +82,9 @@ def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
     assert "PASS  find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]" in done.stdout
     assert "hidden tests check more cases" in done.stdout
     assert "exact ties go to the lowest index" not in done.stdout  # a hidden test's name
-    stub = run("check")
+    stub = run("check", cwd=paths.STUB.parent)  # a student's folder: its kmeans.py, named
     assert stub.returncode == 1, "check exits 1 when a check fails, as pytest does"
+    assert stub.stdout.startswith("checking ./kmeans.py\n")
     assert PUBLIC_CHECKS >= 15  # the public tests were collected, not an empty list
     assert stub.stdout.count("FAIL  ") == PUBLIC_CHECKS and "is not implemented yet" in stub.stdout
 
