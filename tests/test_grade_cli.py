@@ -58,6 +58,8 @@ def test_a_path_that_does_not_exist_is_one_line_and_writes_nothing(tmp_path):
 
 
 def test_a_misnamed_zip_says_what_it_holds(tmp_path):
+    """A zip whose only .py is misnamed is graded from it, and the results say which file was
+    graded and what else it held; one without any .py says what it holds."""
     archive = tmp_path / "upload.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("alice/k_means.py", paths.SOLUTION.read_bytes())
@@ -65,8 +67,17 @@ def test_a_misnamed_zip_says_what_it_holds(tmp_path):
     out = tmp_path / "results.json"
     done = run("grade", str(archive), "--out", str(out))
     assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+    assert ("Graded upload.zip: alice/k_means.py; also handed in: alice/notes.txt (not graded)."
+            in results["output"]), results["output"]
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("alice/k_means.txt", paths.SOLUTION.read_bytes())
+        z.writestr("alice/notes.txt", "hello")
+    done = run("grade", str(archive), "--out", str(out))
+    assert done.returncode == 0, done.stderr
     output = json.loads(out.read_text())["output"]
-    assert "there is no kmeans.py in upload.zip (it holds alice/k_means.py, alice/notes.txt)" \
+    assert "there is no kmeans.py in upload.zip (it holds alice/k_means.txt, alice/notes.txt)" \
         in output, output
 
 
