@@ -57,9 +57,12 @@ class Staged:
 
     def note(self, most: int = 10) -> str:
         """One line for the student's feedback: the graded file and the others."""
-        line = f"Graded {self.graded}"
+        readable = lambda name: name.encode("utf-8", "surrogateescape").decode(  # noqa: E731
+            "utf-8", "replace")  # a file system's name that is not UTF-8: U+FFFD for its bytes
+        line = f"Graded {readable(self.graded)}"
         if self.others:
-            names = ", ".join(self.others[:most]) + (", ..." if self.others[most:] else "")
+            names = ", ".join(map(readable, self.others[:most])) + (
+                ", ..." if self.others[most:] else "")
             line += f"; also handed in: {names} (not graded)"
         return line + "."
 

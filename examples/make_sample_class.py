@@ -56,10 +56,10 @@ CLASS = {
 }
 COPIED = ("alan_turing", "margaret_hamilton")  # the one pair the similarity report should flag
 # The LMS exports' eleventh student: late, two uploads of kmeans.py and a notes file; the
-# second (graded) always picks the first K rows as centroids.
+# second (graded) is correct, and shares no more with anyone than the others do.
 LATE_STUDENT = "José Núñez"
-LATE_UPLOADS = ((B, "means_empty_zero.py", "init_first_rows.py", M),  # first upload
-                (B, L, "init_first_rows.py", M))  # second upload
+LATE_UPLOADS = ((L, "means_empty_zero.py", M, M),  # first upload
+                (L, B, M, M))  # second upload
 LAYOUTS = ("plain", "canvas", "moodle", "gradescope")
 
 

@@ -320,3 +320,14 @@ def test_a_fifo_or_socket_is_refused_in_one_sentence_without_being_opened(tmp_pa
             assert not (tmp_path / f"s{number}").exists()
     finally:
         listener.close()
+
+
+def test_the_note_names_a_file_whose_name_is_not_utf8_readably(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.py")).write_bytes(CODE)
+    (folder / os.fsdecode(b"n\xf6tes.txt")).write_text("hi")
+    done = stage_submission(folder, tmp_path / "staged")
+    assert done.path.read_bytes() == CODE
+    assert done.note() == "Graded caf\ufffd.py; also handed in: n\ufffdtes.txt (not graded)."
+    done.note().encode("utf-8")  # fit for results.json
