@@ -98,9 +98,14 @@ def _grade(args) -> int:
 def _check(args) -> int:
     from .grading import GraderFault, grade, print_fault, summary_table
 
-    path = Path(args.file) if args.file else paths.STUB
+    path = Path(args.file) if args.file else _in_this_folder()
+    if path is None:
+        return _fail(f"there is no kmeans.py (or kmeans.ipynb) in this folder ({Path.cwd()}): "
+                     f"run check in the folder that holds it, or give its path: "
+                     f"python -m autograder check path/to/kmeans.py")
     if problem := _missing(path):
         return _fail(problem)
+    print(f"checking {path if path.is_absolute() or args.file else f'./{path}'}")
     for needed in paths.grading_inputs(include_hidden=False):
         paths.require(needed)
     try:
@@ -120,6 +125,14 @@ def _check(args) -> int:
           "does not guarantee full marks.")
     passed = results["tests"] and all(t["score"] >= t["max_score"] for t in results["tests"])
     return 0 if passed else 1  # as pytest: 1 when a check failed
+
+
+def _in_this_folder() -> Path | None:
+    """What ``check`` without a file checks: this folder's kmeans.py, else its kmeans.ipynb."""
+    for name in ("kmeans.py", "kmeans.ipynb"):
+        if Path(name).exists() or Path(name).is_symlink():
+            return Path(name)
+    return None
 
 
 def _batch(args) -> int:

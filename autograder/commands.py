@@ -162,5 +162,5 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "fails, as pytest does.")
     check.add_argument("file", nargs="?",
                        help="the kmeans.py or .ipynb to check (also a folder or zip holding "
-                            "one; default: the stub, assignment/kmeans.py)")
+                            "one; default: ./kmeans.py, else ./kmeans.ipynb)")
     return parser

@@ -1,4 +1,10 @@
-"""Find a submission's kmeans.py (a file, a folder or a zip) and stage a private copy of it.
+"""Find what a submission is (a file, a folder or a zip) and stage a private copy of it.
+
+:func:`pick` is the one rule for which file is graded, in every layout (a folder, a zip,
+Gradescope's /autograder/submission, an LMS's uploads): kmeans.py, else kmeans.ipynb, else the
+only ``.py`` file, else the only notebook, else (in a folder) the only zip, read by the same
+rule; otherwise a one-line refusal that lists what was found. The other files are listed in
+the student's feedback as handed in and not graded.
 
 A notebook (``.ipynb``: alone, or in a folder or zip without a kmeans.py) is accepted too, and
 staged as it is: it is turned into a module inside the sandbox (``sandbox/notebook.py``), never
@@ -14,6 +20,7 @@ import re
 import stat
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FILENAME = "kmeans.py"
@@ -28,9 +35,47 @@ class SubmissionError(Exception):
     """The submission cannot be graded; the message says why, for the student."""
 
 
+@dataclass
+class Source:
+    """What was found to grade: its bytes, the file's name as the student handed it in (inside
+    a zip: ``work.zip: kmeans.py``), and the student's other files, not graded."""
+
+    data: bytes
+    graded: str
+    others: list[str] = field(default_factory=list)
+    notebook: bool = False
+
+
+@dataclass
+class Staged:
+    """A staged submission: the private copy to grade, which file it is and what else the
+    student handed in."""
+
+    path: Path
+    graded: str
+    others: list[str] = field(default_factory=list)
+
+    def note(self, most: int = 10) -> str:
+        """One line for the student's feedback: the graded file and the others."""
+        readable = lambda name: name.encode("utf-8", "surrogateescape").decode(  # noqa: E731
+            "utf-8", "replace")  # a file system's name that is not UTF-8: U+FFFD for its bytes
+        line = f"Graded {readable(self.graded)}"
+        if self.others:
+            names = ", ".join(map(readable, self.others[:most])) + (
+                ", ..." if self.others[most:] else "")
+            line += f"; also handed in: {names} (not graded)"
+        return line + "."
+
+
 def stage(path, into) -> Path:
     """Copy the submission's kmeans.py alone into the new folder ``into``; return the copy (a
     notebook is copied as ``<its name>.ipynb`` instead)."""
+    return stage_submission(path, into).path
+
+
+def stage_submission(path, into) -> Staged:
+    """:func:`stage`, saying which file was graded (chosen by :func:`pick`) and what else the
+    submission holds."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         raise SubmissionError(f"{path} does not exist.")
@@ -39,28 +84,30 @@ def stage(path, into) -> Path:
         source = _bytes_from_folder(path)
     elif zipfile.is_zipfile(path):
         source = _bytes_from_zip(path)
+        source.graded = f"{path.name}: {source.graded}"
     elif path.is_file():
         if path.suffix == ".ipynb":
-            source = notebook(_read_capped(path, MAX_NOTEBOOK_BYTES), path.name)
+            source = Source(notebook(_read_capped(path, MAX_NOTEBOOK_BYTES), path.name),
+                            path.name, notebook=True)
         elif path.suffix != ".py":
             raise SubmissionError(f"{path.name} is not a Python file, a notebook, a folder or a "
                                   f"zip: submit {FILENAME}.")
         else:
-            source = _read_capped(path)
+            source = Source(_read_capped(path), path.name)
     else:
         raise SubmissionError(f"{path.name} is not a regular file, a folder or a zip.")
-    if isinstance(source, Notebook):
-        name, source = source.name, source.data
+    if source.notebook:
+        name, data = source.data.name, source.data.data
     else:
-        name = FILENAME
-        _check_text(source)
+        name, data = FILENAME, source.data
+        _check_text(data, source.graded)
     into = Path(into)
     into.mkdir(mode=0o755)
     target = into / name
-    target.write_bytes(source)
+    target.write_bytes(data)
     os.chmod(into, 0o755)
     os.chmod(target, 0o644)
-    return target
+    return Staged(target, source.graded, sorted(source.others))
 
 
 SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket",
@@ -105,29 +152,25 @@ def _read_capped(path: Path, limit: int = MAX_SOURCE_BYTES) -> bytes:
     return data
 
 
-def _bytes_from_folder(folder: Path) -> bytes:
-    found, notebooks, zips, others = [], [], [], []
-    for parent, dirs, files in os.walk(folder, followlinks=False):
+def _bytes_from_folder(folder: Path) -> "Source":
+    files = []
+    for parent, dirs, names in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if d not in IGNORED_PARTS)
-        if FILENAME in files:
-            found.append(Path(parent) / FILENAME)
-        notebooks += [Path(parent) / f for f in sorted(files) if f.endswith(".ipynb")]
-        zips += [Path(parent) / f for f in sorted(files) if f.lower().endswith(".zip")]
-        others += [Path(parent) / f for f in sorted(files)]
+        files += [Path(parent) / f for f in sorted(names) if not is_litter(f)]
     relative, is_link = (lambda p: p.relative_to(folder)), (lambda p: p.is_symlink())
-    if not found and notebooks:
-        chosen = _choose_notebook(notebooks, folder.name, relative, is_link)
-        return notebook(_read_capped(chosen, MAX_NOTEBOOK_BYTES), chosen.name)
-    if not found and len(zips) == 1 and not is_link(zips[0]):
-        return _bytes_from_zip(zips[0])  # a folder holding the uploaded zip, as Moodle exports
-    if not found and others:
-        names = ", ".join(str(relative(f)) for f in others[:5]) + (", ..." if others[5:] else "")
-        raise SubmissionError(f"there is no {FILENAME} in {folder.name} (it holds {names}): "
-                              f"submit a file named {FILENAME}.")
-    return _read_capped(_choose(found, folder.name, relative, is_link))
+    chosen, kind = pick(files, folder.name, relative, is_link, zips=True)
+    others = [str(relative(f)) for f in files if f != chosen]
+    if kind == "zip":  # a folder holding the uploaded zip, as Moodle exports
+        inner = _bytes_from_zip(chosen)
+        return Source(inner.data, f"{relative(chosen)}: {inner.graded}", others + inner.others,
+                      inner.notebook)
+    if kind == "notebook":
+        data = _read_capped(chosen, MAX_NOTEBOOK_BYTES)
+        return Source(notebook(data, chosen.name), str(relative(chosen)), others, True)
+    return Source(_read_capped(chosen), str(relative(chosen)), others)
 
 
-def _bytes_from_zip(path: Path) -> bytes:
+def _bytes_from_zip(path: Path) -> "Source":
     os.close(_open_regular(path, path.name))
     size = path.stat().st_size
     if size > MAX_ZIP_BYTES:  # checked before its directory of entries is read
@@ -140,25 +183,80 @@ def _bytes_from_zip(path: Path) -> bytes:
                 raise SubmissionError(f"{path.name} holds {len(entries)} files, more than the "
                                       f"{MAX_ZIP_ENTRIES} allowed.")
             usable = [e for e in entries if not e.is_dir()
-                      and not IGNORED_PARTS.intersection(Path(e.filename).parts)]
-            found = [e for e in usable if Path(e.filename).name == FILENAME]
-            notebooks = [e for e in usable if e.filename.endswith(".ipynb")]
-            relative = lambda e: Path(e.filename)  # noqa: E731
+                      and not IGNORED_PARTS.intersection(Path(zip_name(e)).parts)
+                      and not is_litter(Path(zip_name(e)).name)]
+            relative = lambda e: Path(zip_name(e))  # noqa: E731
             is_link = lambda e: stat.S_ISLNK(e.external_attr >> 16)  # noqa: E731
-            if not found and notebooks:
-                entry = _choose_notebook(notebooks, path.name, relative, is_link)
+            entry, kind = pick(usable, path.name, relative, is_link)
+            others = [zip_name(e) for e in usable if e is not entry]
+            if kind == "notebook":
                 data = _read_member(archive, entry, path.name, MAX_NOTEBOOK_BYTES)
-                return notebook(data, Path(entry.filename).name)
-            if not found and usable:  # say what it holds, as for a folder
-                names = ", ".join(e.filename for e in usable[:5]) + (", ..." if usable[5:] else "")
-                raise SubmissionError(f"there is no {FILENAME} in {path.name} (it holds {names}): "
-                                      f"submit a file named {FILENAME}.")
-            entry = _choose(found, path.name, relative, is_link)
-            return _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
+                return Source(notebook(data, relative(entry).name), zip_name(entry), others, True)
+            data = _read_member(archive, entry, path.name, MAX_SOURCE_BYTES)
+            return Source(data, zip_name(entry), others)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
             OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as error:
         # ValueError covers a name flagged UTF-8 that is not (UnicodeDecodeError)
         raise SubmissionError(f"{path.name} is a zip that cannot be read ({error}).") from None
+
+
+UTF8_NAME = 0x800  # a zip member's flag: its name is UTF-8
+
+
+def zip_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its author wrote it: UTF-8 when the zip says so or when its bytes
+    are valid UTF-8 (Info-ZIP and macOS write UTF-8 without the flag), else cp437, the zip
+    format's own encoding (which zipfile reads unflagged names as)."""
+    if info.flag_bits & UTF8_NAME:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
+def is_litter(name: str) -> bool:
+    """A file no student hands in on purpose: macOS's ``._x`` and ``.DS_Store``, hidden files,
+    Windows's Thumbs.db and desktop.ini."""
+    return name.startswith(".") or name in ("Thumbs.db", "desktop.ini")
+
+
+def pick(files: list, where: str, relative, is_link, zips: bool = False):
+    """THE rule for which file is the submission, in every layout (a folder, a zip, an LMS's
+    uploads): (the file, its kind: "py", "notebook" or "zip"); SubmissionError, in one line
+    that lists what was found, when no file is the submission.
+
+    In order: a file named kmeans.py (the shallowest, which must be unique); a notebook named
+    kmeans.ipynb; the only ``.py`` file; the only notebook; with ``zips``, the only zip (whose
+    contents are then read by the same rule). ``files`` are the student's files (litter left
+    out); ``relative(f)`` is a file's path as the student named it, ``is_link(f)`` whether it
+    is a symbolic link (never graded)."""
+    named = lambda suffix: [f for f in files if relative(f).suffix.lower() == suffix]  # noqa: E731
+    if found := [f for f in files if relative(f).name == FILENAME]:
+        return _choose(found, where, relative, is_link), "py"
+    if found := [f for f in files if relative(f).name == "kmeans.ipynb"]:
+        return _choose(found, where, relative, is_link), "notebook"
+    python = named(".py")
+    if len(python) > 1:
+        raise SubmissionError(f"{where} holds no {FILENAME} and several .py files "
+                              f"({_listed(python, relative)}): name the one to grade "
+                              f"{FILENAME}.")
+    if python:
+        return _choose(python, where, relative, is_link), "py"
+    if notebooks := named(".ipynb"):
+        return _choose_notebook(notebooks, where, relative, is_link), "notebook"
+    archives = named(".zip")
+    if zips and len(archives) == 1 and not is_link(archives[0]):
+        return archives[0], "zip"
+    if files:  # say what it holds
+        raise SubmissionError(f"there is no {FILENAME} in {where} (it holds "
+                              f"{_listed(files, relative)}): submit a file named {FILENAME}.")
+    raise SubmissionError(f"there is no {FILENAME} in {where}: submit a file named {FILENAME}.")
+
+
+def _listed(files, relative, most: int = 5) -> str:
+    names = sorted(str(relative(f)) for f in files)
+    return ", ".join(names[:most]) + (", ..." if names[most:] else "")
 
 
 def _read_member(archive, entry, where: str, limit: int) -> bytes:
@@ -225,12 +323,12 @@ def _choose(found, where, relative, is_link):
     return shallowest[0]
 
 
-def _check_text(source: bytes) -> None:
+def _check_text(source: bytes, name: str = FILENAME) -> None:
     try:
         source.decode("utf-8")
     except UnicodeDecodeError as error:
         line = source[:error.start].count(b"\n") + 1
-        raise SubmissionError(f"{FILENAME} is not UTF-8 text (byte 0x{source[error.start]:02x} "
+        raise SubmissionError(f"{name} is not UTF-8 text (byte 0x{source[error.start]:02x} "
                               f"on line {line}): save it with UTF-8 encoding.") from None
     if b"\x00" in source:
-        raise SubmissionError(f"{FILENAME} contains NUL bytes: it is not a text file.")
+        raise SubmissionError(f"{name} contains NUL bytes: it is not a text file.")

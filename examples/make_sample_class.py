@@ -1,8 +1,16 @@
 """Assemble a sample class of ten submissions from the golden submissions in tests/golden/.
 
 Run: `python examples/make_sample_class.py [OUT] [--layout plain|canvas|moodle|gradescope]`
-(default: examples/submissions, plain). Each student's file is the stub with the golden's
-functions filled in, exactly as the test suite grades it.
+(default: examples/submissions, plain).
+
+The students write genuinely different code, as a real class does: three write the assignment
+in one style each (tests/golden/correct_broadcast.py, correct_loops.py, correct_matmul.py); five
+make one typical mistake each, in a function of their own, and take each other function from a
+different style, so that no two of them share more than one function's code; two hand in a
+syntax error and a forged-results attempt. Each student's file is the stub with their functions
+filled in. One pair is copying on purpose, to show what the similarity report (similarity.html,
+which a batch writes) finds: Margaret Hamilton hands in Alan Turing's code with her own mistake
+in compress_image. No other pair shares more than one function.
 
 - plain: one entry per student named after them; one arrives as a folder and one as a zip, as an
   LMS export mixes them.
@@ -14,6 +22,7 @@ The folder is rebuilt from scratch on every run and is not committed.
 """
 
 import argparse
+import ast
 import shutil
 import sys
 import zipfile
@@ -23,35 +32,60 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from conftest import build  # noqa: E402
+from conftest import GOLDEN, build  # noqa: E402
+from autograder.paths import STUB  # noqa: E402
 
-# student -> (golden submission, how it is handed in, full name)
+FUNCTIONS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids",
+             "compress_image")
+B, L, M = "correct_broadcast.py", "correct_loops.py", "correct_matmul.py"
+# student -> (what they wrote, how it is handed in, full name). What they wrote is a golden
+# submission built as the test suite grades it, or one golden per function of FUNCTIONS (each
+# function's code taken from that golden).
 CLASS = {
-    "ada_lovelace": ("correct_broadcast.py", "file", "Ada Lovelace"),
-    "alan_turing": ("correct_loops.py", "folder", "Alan Turing"),
-    "grace_hopper": ("correct_matmul.py", "zip", "Grace Hopper"),
-    "edsger_dijkstra": ("closest_ties_last.py", "file", "Edsger Dijkstra"),
-    "barbara_liskov": ("means_empty_zero.py", "file", "Barbara Liskov"),
-    "donald_knuth": ("init_with_replacement.py", "file", "Donald Knuth"),
-    "margaret_hamilton": ("compress_no_rescale.py", "file", "Margaret Hamilton"),
+    "ada_lovelace": (B, "file", "Ada Lovelace"),
+    "alan_turing": (L, "folder", "Alan Turing"),
+    "grace_hopper": (M, "zip", "Grace Hopper"),
+    "edsger_dijkstra": (("closest_ties_last.py", L, M, B), "file", "Edsger Dijkstra"),
+    "barbara_liskov": ((M, "means_empty_zero.py", B, L), "file", "Barbara Liskov"),
+    "donald_knuth": ((B, M, "init_with_replacement.py", L), "file", "Donald Knuth"),
+    # the deliberate copy: Alan Turing's functions, her own mistake in compress_image
+    "margaret_hamilton": ((L, L, L, "compress_no_rescale.py"), "file", "Margaret Hamilton"),
     "john_backus": ("broken_syntax.py", "file", "John Backus"),
-    "frances_allen": ("hang_init.py", "file", "Frances Allen"),
+    "frances_allen": ((L, M, "hang_init.py", B), "file", "Frances Allen"),
     "ken_thompson": ("hostile_forge.py", "file", "Ken Thompson"),
 }
-# The LMS exports' eleventh student: late, two uploads of kmeans.py and a notes file.
+COPIED = ("alan_turing", "margaret_hamilton")  # the one pair the similarity report should flag
+# The LMS exports' eleventh student: late, two uploads of kmeans.py and a notes file; the
+# second (graded) is correct, and shares no more with anyone than the others do.
 LATE_STUDENT = "José Núñez"
-LATE_GOLDENS = ("means_empty_zero.py", "correct_broadcast.py")  # first upload, second upload
+LATE_UPLOADS = ((L, "means_empty_zero.py", M, M),  # first upload
+                (L, B, M, M))  # second upload
 LAYOUTS = ("plain", "canvas", "moodle", "gradescope")
+
+
+def functions_of(golden: str) -> dict[str, str]:
+    """The source of each function a golden submission defines."""
+    source = (GOLDEN / golden).read_text(encoding="utf-8")
+    return {node.name: ast.get_source_segment(source, node)
+            for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+def write(what, folder: Path) -> Path:
+    """``folder``/kmeans.py: a golden built as the suite grades it, or the stub with each
+    function of FUNCTIONS taken from its golden."""
+    folder.mkdir(parents=True)
+    if isinstance(what, str):
+        return build(what, folder)
+    parts = [STUB.read_text(encoding="utf-8").rstrip()]
+    parts += [functions_of(golden)[function] for function, golden in zip(FUNCTIONS, what)]
+    target = folder / "kmeans.py"
+    target.write_text("\n\n\n".join(parts) + "\n", encoding="utf-8")
+    return target
 
 
 def sources(work: Path, students) -> dict:
     """student -> the path of their kmeans.py, built in ``work``."""
-    built = {}
-    for student in students:
-        folder = work / student
-        folder.mkdir(parents=True)
-        built[student] = build(CLASS[student][0], folder)
-    return built
+    return {student: write(CLASS[student][0], work / student) for student in students}
 
 
 def _zip(source: Path, target: Path, inside: str) -> None:
@@ -79,10 +113,7 @@ def make(out: Path, layout: str = "plain", students=None) -> Path:
             else:
                 _zip(source, out / f"{student}.zip", f"{student}/kmeans.py")
     else:
-        late = []
-        for golden in LATE_GOLDENS:
-            (work / f"late-{len(late)}").mkdir()
-            late.append(build(golden, work / f"late-{len(late)}"))
+        late = [write(upload, work / f"late-{n}") for n, upload in enumerate(LATE_UPLOADS)]
         (work / "notes.txt").write_text("I used the lecture's hints.\n", encoding="utf-8")
         people = [(CLASS[s][2], built[s], CLASS[s][1]) for s in students]
         {"canvas": _canvas, "moodle": _moodle, "gradescope": _gradescope}[layout](

@@ -11,9 +11,9 @@ from autograder.grading import collect_checks
 PUBLIC_CHECKS = len(collect_checks(include_hidden=False))  # every public test, as collected
 
 
-def run(*args):
+def run(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=cwd)
 
 
 def test_grade_a_zip_and_a_folder_give_the_same_result(tmp_path):
@@ -58,6 +58,8 @@ def test_a_path_that_does_not_exist_is_one_line_and_writes_nothing(tmp_path):
 
 
 def test_a_misnamed_zip_says_what_it_holds(tmp_path):
+    """A zip whose only .py is misnamed is graded from it, and the results say which file was
+    graded and what else it held; one without any .py says what it holds."""
     archive = tmp_path / "upload.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("alice/k_means.py", paths.SOLUTION.read_bytes())
@@ -65,8 +67,17 @@ def test_a_misnamed_zip_says_what_it_holds(tmp_path):
     out = tmp_path / "results.json"
     done = run("grade", str(archive), "--out", str(out))
     assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])
+    assert ("Graded upload.zip: alice/k_means.py; also handed in: alice/notes.txt (not graded)."
+            in results["output"]), results["output"]
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("alice/k_means.txt", paths.SOLUTION.read_bytes())
+        z.writestr("alice/notes.txt", "hello")
+    done = run("grade", str(archive), "--out", str(out))
+    assert done.returncode == 0, done.stderr
     output = json.loads(out.read_text())["output"]
-    assert "there is no kmeans.py in upload.zip (it holds alice/k_means.py, alice/notes.txt)" \
+    assert "there is no kmeans.py in upload.zip (it holds alice/k_means.txt, alice/notes.txt)" \
         in output, output
 
 
@@ -82,8 +93,9 @@ def test_check_runs_the_public_tests_only_and_says_so(tmp_path):
     assert "PASS  find_closest_centroids: the six-point sample gives [0, 1, 0, 1, 0, 1]" in done.stdout
     assert "hidden tests check more cases" in done.stdout
     assert "exact ties go to the lowest index" not in done.stdout  # a hidden test's name
-    stub = run("check")
+    stub = run("check", cwd=paths.STUB.parent)  # a student's folder: its kmeans.py, named
     assert stub.returncode == 1, "check exits 1 when a check fails, as pytest does"
+    assert stub.stdout.startswith("checking ./kmeans.py\n")
     assert PUBLIC_CHECKS >= 15  # the public tests were collected, not an empty list
     assert stub.stdout.count("FAIL  ") == PUBLIC_CHECKS and "is not implemented yet" in stub.stdout
 

@@ -173,3 +173,17 @@ def test_the_report_escapes_everything_from_submissions(tmp_path):
     assert pairs and "<script" not in page and "<img" not in page and "<b>Ben" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;Ben&lt;/b&gt;" in page
     assert re.search(r"<mark>.*argmin", page, re.S)  # shared regions are marked
+
+
+def test_the_sample_class_reads_as_one_copied_pair_not_mass_copying(tmp_path):
+    """examples/make_sample_class.py's students write different code: only its one deliberate
+    pair shares most of it; every other pair shares less than half (one function at most)."""
+    sys.path.insert(0, str(paths.ROOT / "examples"))
+    import make_sample_class as sample
+
+    built = sample.sources(tmp_path, list(sample.CLASS))
+    built["zz_late"] = sample.write(sample.LATE_UPLOADS[1], tmp_path / "late")  # LMS layouts'
+    pairs = similarity.compare({s: p.read_text(encoding="utf-8") for s, p in built.items()})
+    first, rest = pairs[0], pairs[1:]
+    assert (first.a, first.b) == sample.COPIED and first.share > 0.6, first
+    assert rest and all(p.share < 0.5 for p in rest), [(p.a, p.b, p.share) for p in rest[:3]]

@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from autograder.submission import MAX_SOURCE_BYTES, SubmissionError, stage
+from autograder.submission import (MAX_SOURCE_BYTES, SubmissionError, stage, stage_submission,
+                                   zip_name)
 
 CODE = b"import numpy as np\n"
 
@@ -41,12 +42,136 @@ def test_a_folder_holding_the_uploaded_zip_is_graded_from_the_zip(tmp_path):
 def test_a_folder_without_kmeans_py_says_what_it_holds(tmp_path):
     folder = tmp_path / "sub"
     folder.mkdir()
-    (folder / "kmeans (1).py").write_bytes(CODE)
+    (folder / "kmeans (1).txt").write_bytes(CODE)
     (folder / "notes.txt").write_text("hi")
     with pytest.raises(SubmissionError, match=r"there is no kmeans.py in sub \(it holds "
-                                              r"kmeans \(1\).py, notes.txt\): submit a file "
+                                              r"kmeans \(1\).txt, notes.txt\): submit a file "
                                               r"named kmeans.py."):
         stage(folder, tmp_path / "staged")
+
+
+def layouts(tmp_path, files: dict) -> dict:
+    """The same files handed in as every layout stages them: a plain folder, Gradescope's
+    /autograder/submission, a zip, a folder holding the zip (Moodle), the zip in a subfolder."""
+    made = {}
+    for name in ("ada_lovelace", "submission"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for relative, data in files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(data)
+        made[name] = folder
+    archive = tmp_path / "ada_lovelace.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for relative, data in files.items():
+            z.writestr(relative, data)
+    made["zip"] = archive
+    moodle = tmp_path / "Ada Lovelace_123_assignsubmission_file_"
+    moodle.mkdir()
+    (moodle / "ada_lovelace.zip").write_bytes(archive.read_bytes())
+    made["moodle"] = moodle
+    return made
+
+
+@pytest.mark.parametrize("files, graded, others", [
+    ({"kmeans.py": CODE, "helpers.py": b"x = 1\n", "notes.txt": b"hi"}, "kmeans.py",
+     ["helpers.py", "notes.txt"]),
+    ({"ada_lovelace.py": CODE, "notes.txt": b"hi", "data.csv": b"1,2\n"}, "ada_lovelace.py",
+     ["data.csv", "notes.txt"]),
+    ({"work/my_kmeans.py": CODE, ".DS_Store": b"", "__MACOSX/._my_kmeans.py": b"junk"},
+     "work/my_kmeans.py", []),
+])
+def test_one_rule_picks_the_same_file_in_every_layout(tmp_path, files, graded, others):
+    """kmeans.py, else the only .py file, in a folder, Gradescope's submission folder, a zip
+    and a folder holding a zip; the other files are listed, litter is not."""
+    for layout, path in layouts(tmp_path, files).items():
+        done = stage_submission(path, tmp_path / f"staged-{layout}")
+        assert done.path.read_bytes() == CODE and done.path.name == "kmeans.py", layout
+        inside = "ada_lovelace.zip: " if layout in ("zip", "moodle") else ""
+        assert done.graded == inside + graded, layout
+        assert sorted(done.others) == others, layout
+    assert done.note() == (f"Graded ada_lovelace.zip: {graded}"
+                           + (f"; also handed in: {', '.join(others)} (not graded)" if others
+                              else "") + ".")
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"a.py": CODE, "b.py": CODE, "notes.txt": b"hi"},
+     r"holds no kmeans.py and several .py files \(a.py, b.py\): name the one to grade kmeans.py"),
+    ({"notes.txt": b"hi", "data.csv": b"1\n"},
+     r"there is no kmeans.py in \S+ \(it holds data.csv, notes.txt\): submit a file named "
+     r"kmeans.py."),
+])
+def test_the_rule_refuses_in_one_line_listing_what_it_found(tmp_path, files, message):
+    for layout, path in layouts(tmp_path, files).items():
+        with pytest.raises(SubmissionError, match=message) as refused:
+            stage(path, tmp_path / f"staged-{layout}")
+        assert "\n" not in str(refused.value)
+
+
+def test_a_named_notebook_beats_a_helper_module_and_a_lone_notebook_is_graded(tmp_path):
+    notebook = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "kmeans.ipynb").write_bytes(notebook)
+    (folder / "plotting.py").write_bytes(CODE)
+    done = stage_submission(folder, tmp_path / "s1")
+    assert (done.graded, done.others, done.path.name) == ("kmeans.ipynb", ["plotting.py"],
+                                                         "kmeans.ipynb")
+    (folder / "plotting.py").unlink()
+    (folder / "kmeans.ipynb").rename(folder / "ada.ipynb")
+    assert stage_submission(folder, tmp_path / "s2").graded == "ada.ipynb"
+
+
+def clear_utf8_flags(path) -> None:
+    """Clear the UTF-8 flag (0x800) of every member, in its local header and in the central
+    directory, leaving its name's bytes as they are: a zip as Info-ZIP writes one."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at != -1:
+            bits = struct.unpack_from("<H", data, at + flags)[0]
+            struct.pack_into("<H", data, at + flags, bits & ~0x800)
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_zip_names_are_utf8_when_flagged_or_valid_and_cp437_otherwise(tmp_path):
+    """Names a student sees as they wrote them: UTF-8 flagged, UTF-8 unflagged (Info-ZIP,
+    macOS), and real cp437 (old Windows tools), never ``m├╝ller``."""
+    unflagged = tmp_path / "unflagged.zip"
+    with zipfile.ZipFile(unflagged, "w") as z:
+        z.writestr("müllerjürgen/lösung.py", CODE)
+        z.writestr("müllerjürgen/notizen.txt", b"hi")
+    assert zipfile.ZipFile(unflagged).infolist()[0].flag_bits & 0x800  # zipfile set it
+    flagged = tmp_path / "flagged.zip"
+    flagged.write_bytes(unflagged.read_bytes())
+    clear_utf8_flags(unflagged)
+    info = zipfile.ZipFile(unflagged).infolist()[0]
+    assert not info.flag_bits & 0x800 and info.filename == "m├╝llerj├╝rgen/l├╢sung.py"
+    cp437 = tmp_path / "cp437.zip"
+    with zipfile.ZipFile(cp437, "w") as z:  # placeholders as long as the cp437 names
+        z.writestr("mXller/lXsung.py", CODE)
+        z.writestr("mXller/notes.txt", b"hi")
+    cp437.write_bytes(cp437.read_bytes().replace(b"mXller/lXsung.py", "müller/lösung.py"
+                                                 .encode("cp437"))
+                      .replace(b"mXller/notes", "müller/notes".encode("cp437")))
+    assert zip_name(zipfile.ZipFile(cp437).infolist()[0]) == "müller/lösung.py"
+    for archive, folder in ((flagged, "müllerjürgen"), (unflagged, "müllerjürgen"),
+                            (cp437, "müller")):
+        done = stage_submission(archive, tmp_path / f"staged-{archive.stem}")
+        assert done.path.read_bytes() == CODE
+        notes = "notizen.txt" if folder.endswith("jürgen") else "notes.txt"
+        assert (done.graded, done.others) == (f"{archive.name}: {folder}/"
+                                              + ("lösung.py"), [f"{folder}/{notes}"])
+    clear_utf8_flags(flagged)  # and the refusal names them as they were written
+    with zipfile.ZipFile(tmp_path / "none.zip", "w") as z:
+        z.writestr("björn/notizen.txt", b"hi")
+    clear_utf8_flags(tmp_path / "none.zip")
+    with pytest.raises(SubmissionError, match="it holds björn/notizen.txt"):
+        stage(tmp_path / "none.zip", tmp_path / "staged-none")
 
 
 def test_zip_is_read_without_extracting_and_traversal_names_do_nothing(tmp_path):
@@ -195,3 +320,14 @@ def test_a_fifo_or_socket_is_refused_in_one_sentence_without_being_opened(tmp_pa
             assert not (tmp_path / f"s{number}").exists()
     finally:
         listener.close()
+
+
+def test_the_note_names_a_file_whose_name_is_not_utf8_readably(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.py")).write_bytes(CODE)
+    (folder / os.fsdecode(b"n\xf6tes.txt")).write_text("hi")
+    done = stage_submission(folder, tmp_path / "staged")
+    assert done.path.read_bytes() == CODE
+    assert done.note() == "Graded caf\ufffd.py; also handed in: n\ufffdtes.txt (not graded)."
+    done.note().encode("utf-8")  # fit for results.json

@@ -148,8 +148,19 @@ def test_grade_check_and_batch_work_from_an_empty_folder(installed, tmp_path):
     results = json.loads((work / "results.json").read_text())
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 66
     assert cli(installed, "check", str(tmp_path / "good" / "kmeans.py"), cwd=work).returncode == 0
-    stub = cli(installed, "check", cwd=work)
+    nothing = cli(installed, "check", cwd=work)  # no kmeans.py here: said in one line
+    assert nothing.returncode == 2 and nothing.stdout == ""
+    assert nothing.stderr.startswith("error: there is no kmeans.py (or kmeans.ipynb) in this "
+                                     "folder") and nothing.stderr.count("\n") == 1
+    assert "python -m autograder check path/to/kmeans.py" in nothing.stderr
+    here = tmp_path / "here"  # the folder's own kmeans.py, not the packaged stub
+    shutil.copytree(tmp_path / "good", here)
+    done = cli(installed, "check", cwd=here)
+    assert done.returncode == 0 and done.stdout.startswith("checking ./kmeans.py\n"), done.stdout
+    shutil.copy(paths.STUB, here / "kmeans.py")
+    stub = cli(installed, "check", cwd=here)
     assert stub.returncode == 1 and "not implemented yet" in stub.stdout
+    assert stub.stdout.startswith("checking ./kmeans.py\n")
     classroom = tmp_path / "class"
     for student in ("good", "bad"):
         shutil.copytree(tmp_path / student, classroom / student)

@@ -41,9 +41,16 @@ def server():
             marks = {BATCH_PID: str(os.getpid()), PROBED: json.dumps(sandbox.probed())}
             previous = {name: os.environ.get(name) for name in marks}
             os.environ.update(marks)
+            # Started with Ctrl-C ignored (which exec keeps): on a loaded machine its imports
+            # take long, and a Ctrl-C then would print a KeyboardInterrupt traceback. It ignores
+            # SIGINT once loaded anyway; each grader installs its own handler.
+            main = threading.current_thread() is threading.main_thread()
+            ignored = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
             try:
                 forkserver.ensure_running()
             finally:
+                if main:
+                    signal.signal(signal.SIGINT, ignored)
                 for name, value in previous.items():
                     if value is None:
                         del os.environ[name]

@@ -19,7 +19,7 @@ from .. import paths, sandbox, spec
 from ..results import (VISIBILITIES, CheckResult, Results, Status, grader_error, provenance,
                        read_submitter)
 from ..sandbox import Isolation, Limits
-from ..submission import SubmissionError, stage
+from ..submission import SubmissionError, stage_submission
 from .faults import GraderFault, SetupFault
 from .output import fault_details, printed_excerpt, save_artifacts, save_text, summary_table
 from .plugin import collect_checks, run_suites
@@ -85,10 +85,11 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
     scratch = tempfile.mkdtemp(prefix="kmeans-grade-")
     try:
         try:
-            staged = stage(path, Path(scratch) / "submission")
+            handed_in = stage_submission(path, Path(scratch) / "submission")
         except SubmissionError as error:
             return _unloadable(str(error), isolation, include_hidden, hidden_visibility,
                                started=started)
+        staged = handed_in.path
         module = sandbox.Module(staged.read_bytes(), name="kmeans")
         if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
             module = sandbox.Module(module.source, staged.name,
@@ -99,8 +100,10 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
                          prefix="kmeans-worker-") as box:
         loading = load(box)
         if loading.problem is not None:
-            return _unloadable(loading.problem, box.isolation, include_hidden,
-                               hidden_visibility, loading.printed, started)
+            results = _unloadable(loading.problem, box.isolation, include_hidden,
+                                  hidden_visibility, loading.printed, started)
+            results.output += f"\n{handed_in.note()}"
+            return results
         student = StudentModule(box, loading.functions)
         collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
     if collector.faults:
@@ -111,6 +114,7 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
             save_text(loading.text, Path(artifacts) / "source.py")
     tests = explain_undefined(collector.results(), loading.notes)
     results = _results(tests, box.isolation, box, loading.functions, started=started)
+    results.output += f"\n{handed_in.note()}"
     results.output += printed_excerpt(student.printed)
     return results
 

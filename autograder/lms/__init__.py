@@ -14,11 +14,15 @@ else, one file, folder or zip per student, named after the student.
 Metadata files (``submission_metadata.yml``, macOS and Windows litter, hidden files) are never
 students. Entries of an LMS folder that do not follow its pattern are plain students.
 
-**Which file is graded** when a student uploaded several: the first of (1) a file named
-``kmeans.py`` (once the LMS's prefix and Canvas's ``-N`` re-upload suffix are taken off), (2) any
-other ``.py`` file, (3) a notebook (``.ipynb``), (4) a zip, (5) anything else; among files of the
-same rank, the latest upload (Canvas's highest ``-N``), then the first by name. The others are
-listed in the gradebook and never graded.
+**Which file is graded** when a student uploaded several: ``submission.pick``'s rule, the one
+every layout follows, on each file's latest upload (Canvas's highest ``-N``): (1) a file named
+``kmeans.py`` (once the LMS's prefix and Canvas's ``-N`` re-upload suffix are taken off), (2)
+``kmeans.ipynb``, (3) the only other ``.py`` file, (4) the only notebook, (5) the only zip.
+When no file is the submission (two ``.py`` files, only a notes file), a student who handed in
+a folder has the folder graded, which is refused in one line listing what it holds; Canvas's
+loose uploads fall back to the first of kmeans.py, kmeans.ipynb, any ``.py``, any notebook, a
+zip, anything else (the latest upload, then the first by name). The others are listed in the
+gradebook and in the student's feedback, and never graded.
 """
 
 from pathlib import Path

@@ -125,14 +125,21 @@ def is_litter(path: Path) -> bool:
 
 
 def rank(upload_name: str) -> tuple:
-    """Sort key of the graded-file rule (the package's docstring): lowest is graded."""
-    name, copy = upload_name, 0
-    if match := COPY.match(upload_name):
-        name, copy = match["base"] + (match["ext"] or ""), int(match["n"])
+    """Sort key of the graded-file rule (the package's docstring; the order of
+    ``submission.pick``): lowest is graded."""
+    name, copy = base_name(upload_name)
     lower = name.lower()
-    kind = (0 if lower == "kmeans.py" else 1 if lower.endswith(".py") else
-            2 if lower.endswith(".ipynb") else 3 if lower.endswith(".zip") else 4)
+    kind = (0 if lower == "kmeans.py" else 1 if lower == "kmeans.ipynb" else
+            2 if lower.endswith(".py") else 3 if lower.endswith(".ipynb") else
+            4 if lower.endswith(".zip") else 5)
     return kind, -copy, upload_name
+
+
+def base_name(upload_name: str) -> tuple[str, int]:
+    """(the name an upload had before Canvas's ``-N`` re-upload suffix, N or 0)."""
+    if match := COPY.match(upload_name):
+        return match["base"] + (match["ext"] or ""), int(match["n"])
+    return upload_name, 0
 
 
 def files_in(folder: Path) -> list[Path]:
@@ -147,10 +154,23 @@ def files_in(folder: Path) -> list[Path]:
     return found
 
 
-def choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str]]:
-    """(graded name, its path, the other names) from (upload name, path) pairs."""
+def choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str], bool]:
+    """(graded name, its path, the other names, whether ``submission.pick`` found it) from
+    (upload name, path) pairs: the rule is ``submission.pick``'s, on each file's latest upload;
+    when that rule finds no single file to grade, the first by ``rank``."""
+    from ..submission import SubmissionError, pick
+
     ordered = sorted(uploads, key=lambda item: rank(item[0]))
-    return ordered[0][0], ordered[0][1], sorted(name for name, _ in ordered[1:])
+    latest = {}
+    for item in ordered:
+        latest.setdefault(base_name(item[0])[0], item)
+    try:
+        chosen, _ = pick(list(latest.values()), "", lambda u: Path(base_name(u[0])[0]),
+                         lambda u: False, zips=True)
+        found = True
+    except SubmissionError:
+        chosen, found = ordered[0], False
+    return chosen[0], chosen[1], sorted(name for name, _ in ordered if name != chosen[0]), found
 
 
 class Lms:
@@ -170,7 +190,7 @@ class Lms:
     def students(self, children: list[Path], folder: Path) -> tuple[list[Student], list[Path]]:
         """The students the entries following ``pattern`` make (several entries of one
         identity are one student), and the entries that do not follow it."""
-        groups, uploads, others = {}, {}, []
+        groups, uploads, others, folders = {}, {}, [], {}
         for child in children:
             found = self.match(child)
             if not found:
@@ -182,9 +202,16 @@ class Lms:
             else:
                 groups[student.key] = student
             uploads.setdefault(student.key, []).extend(self.uploads(child, found))
+            if child.is_dir():
+                folders.setdefault(student.key, []).append(child)
         for key, student in groups.items():
             if uploads[key]:
-                student.graded_file, student.path, student.others = choose(uploads[key])
+                student.graded_file, student.path, student.others, sure = choose(uploads[key])
+                if not sure and len(folders.get(key, [])) == 1:
+                    # no file is the submission: its folder is graded, and refused in a line
+                    # that says what it holds
+                    student.path, student.graded_file = folders[key][0], ""
+                    student.others = sorted(name for name, _ in uploads[key])
             else:
                 student.graded_file = ""  # an empty folder: graded as such, and found wanting
         return list(groups.values()), others

@@ -78,10 +78,20 @@ def test_the_probe_is_made_once_per_process(fake_bwrap):
 @NEEDS_BWRAP
 def test_a_probe_that_hangs_is_given_up_in_bounded_time(fake_bwrap, monkeypatch):
     fake_bwrap("exec sleep 60")
-    monkeypatch.setattr(detect, "PROBE_SECONDS", 0.5)
-    started = time.monotonic()
+    real, took = detect._start, {}
+
+    def start(isolation, hidden):  # a short budget for the hanging probe only: the next
+        short = isolation.name == "bubblewrap"  # modes' workers load as usual, however busy
+        monkeypatch.setattr(detect, "PROBE_SECONDS", 0.5 if short else 10.0)  # the machine
+        started = time.monotonic()
+        try:
+            return real(isolation, hidden)
+        finally:
+            took[isolation.name] = time.monotonic() - started
+
+    monkeypatch.setattr(detect, "_start", start)
     isolation = sandbox.detect()
-    assert time.monotonic() - started < 10
+    assert took["bubblewrap"] < 10  # given up at 1.5 s of wall-clock time, far short of 60
     assert isolation.name != "bubblewrap"
     assert "did not say it was ready within 0.5 s" in dict(isolation.passed_over)["bubblewrap"]
 
