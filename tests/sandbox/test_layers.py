@@ -112,8 +112,10 @@ def test_a_notebook_comes_back_as_data_for_the_caller_to_word():
     module = {"__name__": "victim"}
     notes, text = notebook.run(nbformat.writes(book).encode(), "nb.ipynb", module, ["double"])
     assert module["double"](4) == 8 and "def double" in text
-    assert notes == [{"what": "skipped", "cell": 2, "line": 1},
-                     {"what": "dropped", "cell": 3, "line": 1, "raised": "FileNotFoundError"}]
+    # cells named as Jupyter shows them (no execution counts here: the n-th code cell)
+    assert notes == [{"what": "skipped", "cell": "the 2nd code cell", "line": 1, "names": []},
+                     {"what": "dropped", "cell": "the 3rd code cell", "line": 1,
+                      "raised": "FileNotFoundError", "names": ["data"]}]
     with pytest.raises(notebook.NotebookError) as error:
         notebook.run(nbformat.writes(book).encode(), "nb.ipynb", {}, ["triple"])
     assert json.loads(str(error.value)) == {"what": "none defined", "expected": ["triple"]}
