@@ -124,3 +124,30 @@ def test_a_batch_grades_the_file_the_rule_picks_and_says_so_in_the_results(tmp_p
     assert grace["output"].splitlines()[0] == (
         "Grace Hopper_20003_assignsubmission_file_ holds no kmeans.py and several .py files "
         "(part1.py, part2.py): name the one to grade kmeans.py.")
+
+
+def test_loose_uploads_with_no_single_file_to_grade_are_refused_listing_them(tmp_path):
+    """Canvas: two .py uploads and no kmeans.py are that student's one-line verdict (not the
+    first by name); a student with one .py upload beside them is graded as usual."""
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    (tmp_path / "built").mkdir()
+    code = build("correct_broadcast.py", tmp_path / "built").read_bytes()
+    (folder / "hoppergrace_1003_6001_part1.py").write_bytes(code)
+    (folder / "hoppergrace_1003_6002_part2.py").write_bytes(code)
+    (folder / "lovelaceada_1001_5001_my_kmeans.py").write_bytes(code)
+    found, students = lms.read_class(folder)
+    grace = next(s for s in students if s.lms_id == "1003")
+    assert found == "canvas" and grace.graded_file == ""
+    assert grace.others == ["part1.py", "part2.py"]
+    assert "several .py files (part1.py, part2.py)" in grace.refused
+    done = subprocess.run([sys.executable, "-m", "autograder", "batch", str(folder), "--out",
+                           str(out), "--jobs", "2"], capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "KMEANS_SANDBOX": "fallback"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    ada, grace = (json.loads((out / "students" / key / "results.json").read_text())
+                  for key in ("1001", "1003"))
+    assert ada["score"] == sum(t["max_score"] for t in ada["tests"])
+    assert grace["extra_data"]["status"] == "unreadable" and grace["score"] == 0
+    assert "holds no kmeans.py and several .py files (part1.py, part2.py)" in grace["output"]
+    assert not (out / "students" / "1003" / "source.py").exists()  # not compared with others

@@ -28,6 +28,7 @@ class Job:
     scratch: str  # the grader's TMPDIR, removed by the batch when the grader ends
     output: str  # the file what the grader prints goes to
     batch: int  # the batch's pid
+    refusal: str = ""  # why none of the student's uploads is graded (lms.base.choose), if so
 
 
 def main(job: Job) -> None:
@@ -41,7 +42,8 @@ def main(job: Job) -> None:
     os.close(fd)
     try:
         stop_with_batch(job.batch, server)
-        done = grade_and_write(job.submission, job.results, artifacts=job.artifacts)
+        done = grade_and_write(job.submission, job.results, artifacts=job.artifacts,
+                               refusal=job.refusal)
     except KeyboardInterrupt:
         print("error: interrupted: no results were written", file=sys.stderr)
         code = INTERRUPTED

@@ -149,13 +149,16 @@ def grade_one(student, out: Path, temporary_root: Path, graders: Graders) -> out
     """Grade one student's submission in its own grader process; record how it went."""
     folder = outdir.folder_of(out, student.key)
     folder.mkdir(parents=True, exist_ok=True)
-    outdir.save_source(student.path, folder)
+    if student.refused:  # none of its uploads was graded: none is compared with the others
+        (folder / "source.py").unlink(missing_ok=True)
+    else:
+        outdir.save_source(student.path, folder)
     # The grader's temporary folders go into one of the batch's own, removed when the grader
     # ends whatever happens to it, so none is left behind even if it is killed.
     scratch = strays.scratch_folder(temporary_root)
     job = grader.Job(str(Path(student.path).absolute()), str(folder / outdir.RESULTS),
                      str(folder / ".artifacts"), str(scratch), str(scratch / "grader-output.txt"),
-                     os.getpid())
+                     os.getpid(), student.refused)
     interrupted = outdir.Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
     try:
         process = graders.start(job)

@@ -68,20 +68,25 @@ def hidden_paths() -> list[Path]:
 
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
           limits: Limits = Limits(), artifacts=None,
-          hidden_visibility: str = "visible") -> Results:
+          hidden_visibility: str = "visible", refusal: str = "") -> Results:
     """Grade the submission at ``path``; return its Results (which read like results.json).
 
     A submission that cannot be staged or loaded gets a valid result with score 0 and an
     explanation. A fault of the grader raises GraderFault. With ``artifacts`` (a folder), the
     student's capstone outputs are saved there as ``capstone.npz`` for the feedback page. The
     hidden suites' checks get Gradescope visibility ``hidden_visibility`` ("visible", "hidden",
-    "after_due_date" or "after_published"; a check's own visibility marker wins).
+    "after_due_date" or "after_published"; a check's own visibility marker wins). A
+    ``refusal`` (why no file of a student's uploads is the submission, see lms.base.choose) is
+    that student's verdict: every check scores 0, explained by it, and nothing runs.
     """
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not "
                          f"{hidden_visibility!r}")
     started = time.monotonic()
     isolation = isolation or detect_isolation(probe=False)  # its worker is the probe
+    if refusal:
+        return _unloadable(refusal, isolation, include_hidden, hidden_visibility,
+                           started=started)
     scratch = tempfile.mkdtemp(prefix="kmeans-grade-")
     try:
         try:
@@ -198,7 +203,7 @@ class Graded:
 
 def grade_and_write(path, out, *, include_hidden: bool = True,
                     hidden_visibility: str = "visible", artifacts=None,
-                    results_on_fault: bool = False) -> Graded:
+                    results_on_fault: bool = False, refusal: str = "") -> Graded:
     """Grade the submission at ``path`` and write its results.json to ``out``.
 
     A fault of the grader writes nothing, unless ``results_on_fault``: then ``out`` gets
@@ -209,7 +214,7 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     graded = provenance(path)  # what is graded, hashed before it is read to be graded
     try:
         results = grade(path, include_hidden, artifacts=artifacts,
-                        hidden_visibility=hidden_visibility)
+                        hidden_visibility=hidden_visibility, refusal=refusal)
     except KeyboardInterrupt:
         return Graded(None, 130, stderr=["error: interrupted: no results were written"])
     except GraderFault as fault:

@@ -19,10 +19,10 @@ every layout follows, on each file's latest upload (Canvas's highest ``-N``): (1
 ``kmeans.py`` (once the LMS's prefix and Canvas's ``-N`` re-upload suffix are taken off), (2)
 ``kmeans.ipynb``, (3) the only other ``.py`` file, (4) the only notebook, (5) the only zip.
 When no file is the submission (two ``.py`` files, only a notes file), a student who handed in
-a folder has the folder graded, which is refused in one line listing what it holds; Canvas's
-loose uploads fall back to the first of kmeans.py, kmeans.ipynb, any ``.py``, any notebook, a
-zip, anything else (the latest upload, then the first by name). The others are listed in the
-gradebook and in the student's feedback, and never graded.
+a folder has the folder graded, which is refused in one line listing what it holds; a student
+with loose uploads (Canvas) gets that same line as its verdict (``Student.refused``), and none
+of them is graded. The others are listed in the gradebook and in the student's feedback, and
+never graded.
 """
 
 from pathlib import Path

@@ -32,6 +32,9 @@ class Student:
     # Who handed it in together, when the LMS says (a Gradescope group): (lms_id, name) each.
     members: list[tuple[str, str]] = field(default_factory=list)
     file_id: str = ""  # the LMS's id of the graded upload (Canvas's attachment id), if any
+    # Why none of its uploads is the submission (submission.pick's line), when it has several
+    # loose uploads and none the rule picks: it is then given that verdict, not graded.
+    refused: str = ""
 
     def record(self) -> dict:
         return {"key": self.key, "lms": self.lms, "lms_id": self.lms_id,
@@ -154,10 +157,12 @@ def files_in(folder: Path) -> list[Path]:
     return found
 
 
-def choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str], bool]:
-    """(graded name, its path, the other names, whether ``submission.pick`` found it) from
-    (upload name, path) pairs: the rule is ``submission.pick``'s, on each file's latest upload;
-    when that rule finds no single file to grade, the first by ``rank``."""
+def choose(uploads: list[tuple[str, Path]], where: str = "the uploads"
+           ) -> tuple[str, Path, list[str], str]:
+    """(graded name, its path, the other names, why no file is the submission: "" when
+    ``submission.pick`` found it) from (upload name, path) pairs: the rule is
+    ``submission.pick``'s, on each file's latest upload; when it finds no single file to grade,
+    the first by ``rank`` and the rule's one-line refusal, which ``where`` names."""
     from ..submission import SubmissionError, pick
 
     ordered = sorted(uploads, key=lambda item: rank(item[0]))
@@ -165,12 +170,12 @@ def choose(uploads: list[tuple[str, Path]]) -> tuple[str, Path, list[str], bool]
     for item in ordered:
         latest.setdefault(base_name(item[0])[0], item)
     try:
-        chosen, _ = pick(list(latest.values()), "", lambda u: Path(base_name(u[0])[0]),
+        chosen, _ = pick(list(latest.values()), where, lambda u: Path(base_name(u[0])[0]),
                          lambda u: False, zips=True)
-        found = True
-    except SubmissionError:
-        chosen, found = ordered[0], False
-    return chosen[0], chosen[1], sorted(name for name, _ in ordered if name != chosen[0]), found
+        refusal = ""
+    except SubmissionError as error:
+        chosen, refusal = ordered[0], str(error)
+    return chosen[0], chosen[1], sorted(name for name, _ in ordered if name != chosen[0]), refusal
 
 
 class Lms:
@@ -206,11 +211,16 @@ class Lms:
                 folders.setdefault(student.key, []).append(child)
         for key, student in groups.items():
             if uploads[key]:
-                student.graded_file, student.path, student.others, sure = choose(uploads[key])
-                if not sure and len(folders.get(key, [])) == 1:
+                where = f"{readable(student.name) or student.key}'s uploads"
+                student.graded_file, student.path, student.others, refusal = choose(
+                    uploads[key], where)
+                if refusal and len(folders.get(key, [])) == 1:
                     # no file is the submission: its folder is graded, and refused in a line
                     # that says what it holds
                     student.path, student.graded_file = folders[key][0], ""
+                    student.others = sorted(name for name, _ in uploads[key])
+                elif refusal:  # loose uploads (Canvas): none is graded, the rule's line says why
+                    student.refused, student.graded_file = refusal, ""
                     student.others = sorted(name for name, _ in uploads[key])
             else:
                 student.graded_file = ""  # an empty folder: graded as such, and found wanting
