@@ -136,6 +136,7 @@ def test_loose_uploads_with_no_single_file_to_grade_are_refused_listing_them(tmp
     (folder / "hoppergrace_1003_6001_part1.py").write_bytes(code)
     (folder / "hoppergrace_1003_6002_part2.py").write_bytes(code)
     (folder / "lovelaceada_1001_5001_my_kmeans.py").write_bytes(code)
+    (folder / "lovelaceada_1001_5003_notes.txt").write_bytes(NOTES)
     found, students = lms.read_class(folder)
     grace = next(s for s in students if s.lms_id == "1003")
     assert found == "canvas" and grace.graded_file == ""
@@ -148,6 +149,7 @@ def test_loose_uploads_with_no_single_file_to_grade_are_refused_listing_them(tmp
     ada, grace = (json.loads((out / "students" / key / "results.json").read_text())
                   for key in ("1001", "1003"))
     assert ada["score"] == sum(t["max_score"] for t in ada["tests"])
+    assert "Graded lovelaceada_1001_5001_my_kmeans.py; also handed in: notes.txt" in ada["output"]
     assert grace["extra_data"]["status"] == "unreadable" and grace["score"] == 0
     assert "holds no kmeans.py and several .py files (part1.py, part2.py)" in grace["output"]
     assert not (out / "students" / "1003" / "source.py").exists()  # not compared with others

@@ -29,6 +29,7 @@ class Job:
     output: str  # the file what the grader prints goes to
     batch: int  # the batch's pid
     refusal: str = ""  # why none of the student's uploads is graded (lms.base.choose), if so
+    uploaded_too: tuple = ()  # its other loose uploads (an LMS's), named in its results
 
 
 def main(job: Job) -> None:
@@ -43,7 +44,7 @@ def main(job: Job) -> None:
     try:
         stop_with_batch(job.batch, server)
         done = grade_and_write(job.submission, job.results, artifacts=job.artifacts,
-                               refusal=job.refusal)
+                               refusal=job.refusal, uploaded_too=job.uploaded_too)
     except KeyboardInterrupt:
         print("error: interrupted: no results were written", file=sys.stderr)
         code = INTERRUPTED

@@ -158,7 +158,8 @@ def grade_one(student, out: Path, temporary_root: Path, graders: Graders) -> out
     scratch = strays.scratch_folder(temporary_root)
     job = grader.Job(str(Path(student.path).absolute()), str(folder / outdir.RESULTS),
                      str(folder / ".artifacts"), str(scratch), str(scratch / "grader-output.txt"),
-                     os.getpid(), student.refused)
+                     os.getpid(), student.refused,
+                     tuple(student.others) if Path(student.path).is_file() else ())
     interrupted = outdir.Outcome(student.key, "interrupted", 0, 0, "interrupted; not recorded")
     try:
         process = graders.start(job)

@@ -68,7 +68,8 @@ def hidden_paths() -> list[Path]:
 
 def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
           limits: Limits = Limits(), artifacts=None,
-          hidden_visibility: str = "visible", refusal: str = "") -> Results:
+          hidden_visibility: str = "visible", refusal: str = "",
+          uploaded_too: tuple = ()) -> Results:
     """Grade the submission at ``path``; return its Results (which read like results.json).
 
     A submission that cannot be staged or loaded gets a valid result with score 0 and an
@@ -78,6 +79,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
     "after_due_date" or "after_published"; a check's own visibility marker wins). A
     ``refusal`` (why no file of a student's uploads is the submission, see lms.base.choose) is
     that student's verdict: every check scores 0, explained by it, and nothing runs.
+    ``uploaded_too`` names the student's other uploads, beside the file (an LMS's loose
+    uploads), for the line saying what was graded.
     """
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}, not "
@@ -91,6 +94,7 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
     try:
         try:
             handed_in = stage_submission(path, Path(scratch) / "submission")
+            handed_in.others = [*handed_in.others, *uploaded_too]
         except SubmissionError as error:
             return _unloadable(str(error), isolation, include_hidden, hidden_visibility,
                                started=started)
@@ -203,7 +207,8 @@ class Graded:
 
 def grade_and_write(path, out, *, include_hidden: bool = True,
                     hidden_visibility: str = "visible", artifacts=None,
-                    results_on_fault: bool = False, refusal: str = "") -> Graded:
+                    results_on_fault: bool = False, refusal: str = "",
+                    uploaded_too: tuple = ()) -> Graded:
     """Grade the submission at ``path`` and write its results.json to ``out``.
 
     A fault of the grader writes nothing, unless ``results_on_fault``: then ``out`` gets
@@ -214,7 +219,8 @@ def grade_and_write(path, out, *, include_hidden: bool = True,
     graded = provenance(path)  # what is graded, hashed before it is read to be graded
     try:
         results = grade(path, include_hidden, artifacts=artifacts,
-                        hidden_visibility=hidden_visibility, refusal=refusal)
+                        hidden_visibility=hidden_visibility, refusal=refusal,
+                        uploaded_too=uploaded_too)
     except KeyboardInterrupt:
         return Graded(None, 130, stderr=["error: interrupted: no results were written"])
     except GraderFault as fault:
