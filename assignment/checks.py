@@ -352,6 +352,22 @@ def helpers_note(function: str, helpers, failing) -> str:
             f"gives them: look at what they return on the image's pixels.")
 
 
+CAPSTONE = "compress_image"  # the function that calls the others
+HELPERS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids")
+
+
+def failing_helpers_note(failing) -> str:
+    """What a failed check of compress_image says first when functions it usually calls fail
+    their own checks (``failing``, in order): the mistake is reported at the helper."""
+    failing = [name for name in HELPERS if name in failing]
+    if not failing:
+        return ""
+    names = failing[0] if len(failing) == 1 else ", ".join(failing[:-1]) + " and " + failing[-1]
+    which = "which fails its own checks" if len(failing) == 1 else "which fail their own checks"
+    return (f"Your {names}, {which}, may be why: if compress_image calls it, fix that first "
+            f"(the hidden capstone checks also grade compress_image with correct helpers).")
+
+
 def sandbox_message(what: str, doing: str = "", **facts) -> str:
     """The sentence for a call that raised, died, timed out, replied badly or was not run."""
     if what == "timed out":

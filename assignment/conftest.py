@@ -34,13 +34,22 @@ def pytest_configure(config):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Head each failure with the sentence that names the check (its docstring's first line)."""
+    """Head each failure with the sentence that names the check (its docstring's first line);
+    a failed compress_image check says first which of the functions it calls failed theirs."""
     outcome = yield
     report = outcome.get_result()
     graded = getattr(item.config, "kmeans_student", None) is not None  # the grader words its own
     doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     if report.failed and call.when == "call" and doc and not graded:
-        report.longrepr = f"Checked: {doc[0]}\n{report.longreprtext}"
+        marker = item.get_closest_marker("function")
+        function = marker.args[0] if marker and marker.args else None
+        failed = item.config.stash.setdefault(FAILED_FUNCTIONS, set())
+        failed.add(function)
+        note = checks.failing_helpers_note(failed) if function == checks.CAPSTONE else ""
+        report.longrepr = f"Checked: {doc[0]}\n{note + chr(10) if note else ''}{report.longreprtext}"
+
+
+FAILED_FUNCTIONS = pytest.StashKey[set]()  # the functions a check failed for, so far
 
 
 class StudentFault(Exception):

@@ -313,3 +313,25 @@ def test_the_students_readme_states_the_points_and_limits_the_grader_uses():
     assert checks.WALL_FACTOR == 3 and "three times that of wall-clock time" in readme
     assert set(checks.AVAILABLE) == {"numpy", "matplotlib", "PIL"}
     assert "numpy, matplotlib, pillow (imported as\n`PIL`) and the Python standard library" in readme
+
+
+def test_a_helper_mistake_is_named_first_in_the_capstone_checks_locally_and_in_check(tmp_path):
+    """closest_float_idx breaks compress_image through find_closest_centroids: the public
+    capstone checks say so first, in pytest and in `check` alike (and never for a helper that
+    passes its checks: the reference's capstone checks pass, and correct helpers add nothing)."""
+    note = ("Your find_closest_centroids, which fails its own checks, may be why: if "
+            "compress_image calls it, fix that first")
+    submission = build("closest_float_idx.py", tmp_path)
+    local = run_public(submission).stdout
+    for chunk in local.split("Checked: ")[1:]:
+        assert (note in chunk) == chunk.startswith("compress_image"), chunk
+    assert local.count(note) == 3
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", str(submission)],
+                          capture_output=True, text=True, cwd=paths.ROOT, timeout=600)
+    assert done.stdout.count(note) == 3, done.stdout
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    done = subprocess.run([sys.executable, "-m", "autograder", "check",
+                           str(build("compress_no_rescale.py", lone))],
+                          capture_output=True, text=True, cwd=paths.ROOT, timeout=600)
+    assert "FAIL  compress_image" in done.stdout and "may be why" not in done.stdout, done.stdout
