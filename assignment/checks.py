@@ -354,6 +354,7 @@ def helpers_note(function: str, helpers, failing) -> str:
 
 CAPSTONE = "compress_image"  # the function that calls the others
 HELPERS = ("find_closest_centroids", "compute_centroid_means", "kmeans_init_centroids")
+NOT_RUN = ("timed out before", "out of time")  # kinds of failure that are no mistake of the code's
 
 
 def failing_helpers_note(failing) -> str:
@@ -531,6 +532,8 @@ HIDDEN_KINDS = {
             "different seeds different ones)",
     "not uniform": "the rows are not drawn uniformly at random",
     "colours": "the compressed image has more than K colours",
+    "needs valid outputs": "this check gives its points only when every output is valid (see "
+                           "the check of valid outputs)",
     "distortion": "the compressed image is no closer to the original than painting every pixel "
                   "the mean colour, or further from it than the reference's",
 }

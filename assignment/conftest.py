@@ -44,8 +44,11 @@ def pytest_runtest_makereport(item, call):
         marker = item.get_closest_marker("function")
         function = marker.args[0] if marker and marker.args else None
         failed = item.config.stash.setdefault(FAILED_FUNCTIONS, set())
-        failed.add(function)
-        note = checks.failing_helpers_note(failed) if function == checks.CAPSTONE else ""
+        not_run = getattr(call.excinfo.value, "kind", None) in checks.NOT_RUN
+        if not not_run:
+            failed.add(function)
+        note = (checks.failing_helpers_note(failed)
+                if function == checks.CAPSTONE and not not_run else "")
         report.longrepr = f"Checked: {doc[0]}\n{note + chr(10) if note else ''}{report.longreprtext}"
 
 

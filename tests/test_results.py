@@ -151,7 +151,7 @@ def test_a_check_without_a_function_marker_is_a_grader_fault():
 
     def item(marker, doc_function=check):
         return SimpleNamespace(function=doc_function, name="test_x", nodeid="suite::test_x",
-                               fspath="suite.py",
+                               path=Path("suite.py"),
                                get_closest_marker=lambda name: marker if name == "function"
                                else None)
 

@@ -109,10 +109,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
                          prefix="kmeans-worker-") as box:
         loading = load(box)
         if loading.problem is not None:
-            results = _unloadable(loading.problem, box.isolation, include_hidden,
-                                  hidden_visibility, loading.printed, started)
-            results.output += f"\n{handed_in.note()}"
-            return results
+            return _unloadable(loading.problem, box.isolation, include_hidden,
+                               hidden_visibility, loading.printed, started, handed_in.note())
         student = StudentModule(box, loading.functions)
         collector = run_suites(student, include_hidden, hidden_visibility=hidden_visibility)
     if collector.faults:
@@ -122,8 +120,8 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
         if loading.text:  # a notebook's module part, for comparing submissions
             save_text(loading.text, Path(artifacts) / "source.py")
     tests = explain_undefined(collector.results(), loading.notes)
-    results = _results(tests, box.isolation, box, loading.functions, started=started)
-    results.output += f"\n{handed_in.note()}"
+    results = _results(tests, box.isolation, box, loading.functions, started=started,
+                       handed_in=handed_in.note())
     results.output += printed_excerpt(student.printed)
     return results
 
@@ -144,9 +142,11 @@ def explain_undefined(tests: list[CheckResult], notes) -> list[CheckResult]:
 
 def _results(tests: list[CheckResult], isolation: Isolation, box: sandbox.Sandbox | None = None,
              functions=None, status: Status = Status.GRADED,
-             started: float | None = None) -> Results:
+             started: float | None = None, handed_in: str = "") -> Results:
+    """Results of ``tests``; their output: the student's result in a line, what was graded
+    (``handed_in``, one line), what else happened, and how the code was isolated."""
     missing = sorted(f for f in FUNCTIONS if functions is not None and f not in functions)
-    lines = [isolation_note(isolation)]
+    lines = [isolation_note(isolation)] + ([handed_in] if handed_in else [])
     if missing:
         lines.append(f"kmeans.py does not define: {', '.join(missing)}.")
     if box and box.timed_out:
@@ -176,7 +176,7 @@ def result_summary(results: Results) -> str:
 
 def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
                 hidden_visibility: str = "visible", output: str = "",
-                started: float | None = None) -> Results:
+                started: float | None = None, handed_in: str = "") -> Results:
     """Results for a submission that could not be loaded: every check it would have had, as
     collected (nothing runs), scores 0, explained."""
     tests = collect_checks(include_hidden, hidden_visibility)
@@ -184,7 +184,8 @@ def _unloadable(message: str, isolation: Isolation, include_hidden: bool = True,
         test.score = 0.0
         test.output = f"Not graded: {message}"
     results = _results(tests, isolation, status=Status.UNREADABLE, started=started)
-    results.output = f"{message}\n{isolation_note(isolation)}" + (
+    results.output = f"{message}\n{handed_in + chr(10) if handed_in else ''}" + (
+        f"{isolation_note(isolation)}") + (
         f"\nWhat kmeans.py printed while loading:\n{output}" if output else "")
     return results
 

@@ -42,6 +42,7 @@ class Collector:
         self.artifacts = {}  # name -> array the student's code produced, for feedback pages
         self.collection_fault = None  # a check that is not properly marked: nothing runs
         self.helpers = {}  # nodeid -> the grader's helpers that stood in for the student's
+        self.kinds = {}  # nodeid -> how a failed check failed (a kind of checks.HIDDEN_KINDS)
         self.hidden_ran = False  # a hidden check has started: the student's code saw its inputs
 
     def pytest_configure(self, config):
@@ -96,6 +97,7 @@ class Collector:
             test["score"] = test["max_score"]
             test["output"] = PASSED if hidden else properties.get("message", PASSED)
         elif report.failed:
+            self.kinds[report.nodeid] = getattr(report, "failure_kind", (None,))[0]
             failed_check = getattr(report, "from_check", False)
             fraction = float(properties.get("fraction", 0.0))
             test["score"] = round(test["max_score"] * fraction, 4)
@@ -122,11 +124,13 @@ class Collector:
             note = feedback_template().helpers_note(test["function"], helpers, failing)
             test["output"] = f"{note}\n{test['output']}"
         template = feedback_template()
-        failed = {test["function"] for test in self.tests.values()
-                  if test["score"] < test["max_score"]}
+        mistaken = {nodeid for nodeid, test in self.tests.items()  # failed, and not for want of time
+                    if test["score"] < test["max_score"]
+                    and self.kinds.get(nodeid) not in template.NOT_RUN}
+        failed = {self.tests[nodeid]["function"] for nodeid in mistaken}
         for nodeid, test in self.tests.items():  # the public capstone checks: the student's own
             if (nodeid not in self.helpers and test["function"] == template.CAPSTONE
-                    and test["score"] < test["max_score"] and test["output"] != GRADER_BROKE
+                    and nodeid in mistaken and test["output"] != GRADER_BROKE
                     and test.get("public")):
                 note = template.failing_helpers_note(failed)
                 if note:

@@ -33,6 +33,7 @@ class Run:
     def __init__(self, outputs: dict, kept: dict | None = None):
         self.outputs, self.kept = outputs, kept if kept is not None else {}
         self.helpers, self.own = (), None
+        self.kinds = {}  # case -> how its output is not valid (a kind of checks.HIDDEN_KINDS)
 
     def items(self):
         return self.outputs.items()
@@ -106,10 +107,11 @@ def run_cases(student, artifacts=None) -> Run:
             colours = len(np.unique(out.reshape(-1, 3), axis=0))
             if colours > K:
                 fail(f"{NAME}: with K = {K} the compressed image must have at most {K} colours, "
-                     f"but it has {colours}.")
+                     f"but it has {colours}.", "colours")
             expect_closer_than_mean_colour(NAME, image, out, K, "the image")
         except pytest.fail.Exception as failure:
             out = str(failure.msg) if hasattr(failure, "msg") else str(failure)
+            run.kinds[(name, K, seed)] = getattr(failure, "kind", None)
         run.outputs[(name, K, seed)] = out
         if artifacts is not None and seed == capstone.SEEDS[0] and not isinstance(out, str):
             artifacts[capstone.artifact_key(name, K)] = out
@@ -156,7 +158,8 @@ def test_valid_output(outputs, record_property):
     note_helpers(outputs, "valid", record_property)
     for (name, K, seed), out in outputs.items():
         if isinstance(out, str):
-            fail(f"On {describe_case(name, K)} (seed {seed}): {out}")
+            fail(f"On {describe_case(name, K)} (seed {seed}): {out}",
+                 outputs.kinds.get((name, K, seed)) or "values")
 
 
 @pytest.mark.points(capstone.KEPT_POINTS)
@@ -165,14 +168,15 @@ def test_image_not_modified(outputs, record_property):
     note_helpers(outputs, "kept", record_property)
     if not outputs.all_valid:
         fail(f"{NAME}: not every output was valid (see the check of valid outputs), and this "
-             f"check, the image unchanged, gives its point only with valid outputs.")
+             f"check, the image unchanged, gives its point only with valid outputs.",
+             "needs valid outputs")
     changed = [case for case, kept in outputs.kept.items() if not kept]
     if changed:
         name, K, seed = changed[0]
         fail(f"{NAME} changed its argument image (on {describe_case(name, K)}, seed {seed}, and "
              f"{len(changed) - 1} other calls): the caller's image must not be modified; work on "
              f"a copy (image.reshape gives a view, and `pixels /= 255` on it writes into the "
-             f"image).")
+             f"image).", "modified")
 
 
 @pytest.mark.points(capstone.DISTORTION_POINTS)
@@ -183,7 +187,8 @@ def test_distortion(outputs, record_property):
     if invalid:
         record_property("fraction", 0.0)
         fail(f"{NAME}: distortion is graded only on valid outputs, and {len(invalid)} of "
-             f"{len(outputs)} outputs were not valid (see the check above).")
+             f"{len(outputs)} outputs were not valid (see the check above).",
+             "needs valid outputs")
     fraction, lines, summary = distortion_credit(outputs)
     record_property("fraction", fraction)
     record_property("message", "\n".join(lines + [summary]))
@@ -191,4 +196,4 @@ def test_distortion(outputs, record_property):
         fail(f"{NAME}: the compressed images are further from the originals than the "
              f"reference's:\n" + "\n".join(lines + [summary]) + "\nCheck the scaling to [0, 1] "
              f"and back (the initial centroids' too), that every iteration runs, and that pixels "
-             f"get their centroid's colour.")
+             f"get their centroid's colour.", "distortion")

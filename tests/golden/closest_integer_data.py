@@ -2,7 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=<full compute_centroid_means=full kmeans_init_centroids=full
 # fails: find_closest_centroids: every example gets its nearest centroid (200 points, K = 5, n = 3)
-# says: find_closest_centroids: on a hidden (200, 3) X with 5 centroids: 114 o
+# says: find_closest_centroids failed this hidden check: some examples got a centroid that is not the nearest
 import numpy as np
 
 

@@ -1,7 +1,7 @@
 # golden: keeps the hidden images compress_image is given and smuggles their bytes out of every later call: exception messages (raw, hex, numbers) and class names, prints, returned shapes, values and types
 # base: correct_broadcast.py
 # expect: compress_image=0
-# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour, image unchanged
+# fails: compress_image: valid outputs: (H, W, 3) uint8, at most K colours, closer than the mean colour
 import numpy as np
 
 _honest_compress = compress_image  # noqa: F821 - the base's, defined above

@@ -2,7 +2,7 @@
 # base: correct_broadcast.py
 # expect: find_closest_centroids=full compute_centroid_means=<full kmeans_init_centroids=full
 # fails: compute_centroid_means: X and idx are not modified
-# says: compute_centroid_means changed its argument X: the caller's arrays mus
+# says: compute_centroid_means failed this hidden check: it changed one of its array arguments
 import numpy as np
 
 
