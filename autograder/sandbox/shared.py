@@ -19,7 +19,10 @@ import os
 
 import numpy as np
 
-SIZE = 1 << 30  # bytes of the memory file: as large as a request may be; untouched pages cost
+# Bytes of the memory file: far more than any check's inputs (a few MiB), and all a worker can
+# make the file hold beyond its own memory limit (it holds the descriptor, and pages it writes
+# belong to the file), for one call at most: they are given back after every call (release).
+SIZE = 256 << 20
 ALIGN = 64  # each array starts at a multiple of this
 SHAREABLE = "biuf"  # dtype kinds that are placed here (the others cross in the request frame)
 
@@ -72,13 +75,12 @@ class SharedInputs:
                 if self.mapping[offset:offset + len(data)] != data]
 
     def release(self) -> None:
-        """Give back the memory of the last call's inputs (the file keeps its size)."""
-        if self.used:
-            length = -(-self.used // mmap.PAGESIZE) * mmap.PAGESIZE
-            try:
-                self.mapping.madvise(mmap.MADV_REMOVE, 0, min(length, self.size))
-            except (OSError, AttributeError, ValueError):  # a kernel without it: pages stay
-                pass
+        """Give back every page of the file (the file keeps its size): the last call's inputs,
+        and whatever the worker wrote anywhere in it. Cheap when the file is sparse."""
+        try:
+            self.mapping.madvise(mmap.MADV_REMOVE, 0, self.size)
+        except (OSError, AttributeError, ValueError):  # a kernel without it: pages stay
+            pass
 
     def close(self) -> None:
         try:

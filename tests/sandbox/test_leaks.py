@@ -30,3 +30,45 @@ def test_a_patched_harness_cannot_hide_a_modified_input(mode, tmp_path):
     said = {t["name"]: t["output"] for t in results["tests"]}
     assert "changed one of its array arguments" in said[
         "find_closest_centroids: X and centroids are not modified (50 points, K = 3)"]
+
+
+PIN = b'''
+import mmap, os
+
+def pin(x):
+    """Finds the grader's memory file of inputs and writes into all of it, beyond its inputs."""
+    for fd in range(3, 256):  # /proc/self/fd may be hidden: every descriptor it may hold
+        try:
+            size = os.fstat(fd).st_size
+            if size < 32 << 20:
+                continue
+            for start in range(0, size, 32 << 20):  # a piece at a time, under its own limit
+                piece = mmap.mmap(fd, 32 << 20, offset=start)
+                for page in range(0, 32 << 20, mmap.PAGESIZE):
+                    piece[page] = 1
+                piece.close()
+        except (OSError, ValueError):
+            continue
+    x[0] = 2.0
+    return x.sum()
+'''
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_what_a_worker_writes_into_the_inputs_file_is_given_back_after_the_call(mode):
+    """The worker holds the inputs' memory file: pages it writes there are outside its own
+    memory limit, so the grader gives every page back after each call; the change to its
+    argument is still seen, by the grader."""
+    import os
+
+    import numpy as np
+
+    from autograder import sandbox
+
+    isolation = sandbox.detect(forced=mode)
+    with sandbox.Sandbox(sandbox.Module(PIN), isolation, prefix="pin-test-") as box:
+        assert isinstance(box.start(), sandbox.Loaded)
+        outcome = box.call("pin", (np.zeros(4),), seconds=30)
+        assert isinstance(outcome, sandbox.Returned) and outcome.modified == [0], outcome
+        held = os.fstat(box.process.inputs.fd).st_blocks * 512
+    assert held < (1 << 20), f"{held >> 20} MiB of the inputs' file still held after the call"
