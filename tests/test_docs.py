@@ -76,3 +76,14 @@ def test_the_interface_is_in_the_repository():
                  "run_kmeans", "compress_image", "results.json", "visibility", "hidden_roots"):
         assert name in interface, name
     assert "docs/interface.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_ci_runs_the_readme_quickstart_test_command_verbatim():
+    """The README's quickstart has two commands: the batch on bundled data and the tests; CI's
+    last line is the second, character for character."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```\n(.+?)\n```", quickstart)
+    assert len(commands) == 2 and "autograder batch" in commands[0], commands
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-1] == commands[1] and "pytest" in commands[1], (ci[-1], commands[1])

@@ -481,8 +481,9 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
     done = threading.Event()
     if callbacks is not None:
         callbacks.begin()
-    start_wall_of = (lambda: start_wall + callbacks.seconds) if callbacks is not None else (
-        lambda: start_wall)  # the grader's time answering call-backs is not the worker's
+
+    def start_wall_of() -> float:  # the grader's time answering call-backs is not the worker's
+        return start_wall + (callbacks.seconds if callbacks is not None else 0.0)
 
     def spent(cpu) -> float:
         wall = time.monotonic() - start_wall_of()

@@ -44,6 +44,13 @@ def nest(top: Path, depth: int, name: str = "d" * 100, locked: bool = True) -> N
     os.close(folder)
 
 
+def as_nobody(code: str, timeout: float) -> subprocess.CompletedProcess:
+    """Run Python ``code`` as uid and gid 65534 (needs root), from the repository's top."""
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, cwd=Path(__file__).parents[2])
+
+
 def test_a_tree_deeper_than_recursion_and_paths_with_locked_folders_is_removed(tmp_path):
     top = tmp_path / "scratch"
     top.mkdir()
@@ -64,9 +71,7 @@ def test_a_non_root_remover_fixes_the_bits_of_its_own_files(open_folder):
             f"from autograder.sandbox.removal import remove_tree; "
             f"top = Path({str(top)!r}) / 'tree'; top.mkdir(); nest(top, 1500); "
             f"print(remove_tree(top), top.exists())")
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, cwd=Path(__file__).parents[2])
+    done = as_nobody(code, timeout=300)
     assert done.stdout == "[] False\n", done.stderr
 
 
@@ -82,9 +87,7 @@ def test_what_cannot_be_removed_is_reported_not_raised(open_folder):
     os.chown(top / "mine", 65534, 65534)
     code = (f"from autograder.sandbox.removal import remove_tree; "
             f"print('|'.join(remove_tree({str(top)!r})))")
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).parents[2])
+    done = as_nobody(code, timeout=60)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "Permission denied" in done.stdout and "roots" in done.stdout, done.stdout
     assert not (top / "mine").exists() and (top / "roots" / "file").exists()
