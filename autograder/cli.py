@@ -57,7 +57,7 @@ def _compress(args) -> int:
     progress = TerminalProgress()
     try:
         report = compress_photo(photo, args.colors, out, compare, args.iters, args.seed,
-                                args.init, args.rgb, progress)
+                                args.init, args.rgb, progress, args.tol)
     except (ImageError, ValueError) as error:
         progress.clear()
         return _fail(str(error))

@@ -5,8 +5,6 @@ checks it can be written before any work."""
 
 import argparse
 
-from .results import VISIBILITIES
-
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Every subcommand and its options; given ``command``, the one about to run, the options
@@ -17,6 +15,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="The K-means assignment's tools: grade submissions, self-check, "
                     "generate the student stub, compress a photo.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # The results' words import importlib.metadata and more, which `compress` never uses: for
+    # it the other commands' --hidden-visibility is left unchecked (it is not theirs to parse).
+    visibilities = None
+    if command != "compress":
+        from .results import VISIBILITIES as visibilities
 
     stub = commands.add_parser(
         "stub", help="generate assignment/kmeans.py from solutions/kmeans.py",
@@ -30,9 +33,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         description="Compress a photo (PNG, JPEG, ...) to K colours with the reference's "
                     "K-means, write it as a palette PNG holding exactly the K colours found, "
                     "and print its distortion and the file sizes before and after. By default "
-                    "the colours start from k-means++ seeding and K-means runs until no colour "
-                    "changes cluster; --init random does what the assignment's compress_image "
-                    "does.")
+                    "the colours start from k-means++ seeding and K-means runs until the colours "
+                    "settle (a step lowers the distortion by less than --tol of itself); "
+                    "--init random does what the assignment's compress_image does.")
     compress.add_argument("photo", nargs="?",
                           help="the photo to compress (default: the bundled Grace Hopper photo)")
     compress.add_argument("--colors", "-k", type=int, default=16, metavar="K",
@@ -46,14 +49,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     compress.add_argument("--compare", action="store_true",
                           help="also write OUT-compare.png: the original beside the compressed")
     if command in (None, "compress"):
-        from .compress import INITS
+        from .compress import INITS, TOL
 
         compress.add_argument("--init", choices=INITS, default="k-means++",
                               help="initial colours: k-means++ seeding (default) or K random "
                                    "pixels as the assignment's compress_image does")
+        compress.add_argument("--tol", type=float, default=TOL, metavar="T",
+                              help=f"with k-means++, stop once a step lowers the distortion by "
+                                   f"at most T times itself (default: {TOL:g}; 0: until no "
+                                   f"colour changes cluster)")
     compress.add_argument("--iters", type=int, default=None, metavar="N",
-                          help="at most N K-means steps (default: until no colour changes "
-                               "cluster, at most 300; 10 with --init random)")
+                          help="at most N K-means steps (default: until the colours settle, "
+                               "at most 300; 10 with --init random)")
     compress.add_argument("--seed", type=int, default=0,
                           help="random seed for the initial colours (default: 0)")
     compress.add_argument("--rgb", action="store_true",
@@ -74,7 +81,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        help="also save the student's capstone images to DIR/capstone.npz "
                             "(used for feedback pages)")
     grade.add_argument("--hidden-visibility", default="visible",
-                       choices=VISIBILITIES,
+                       choices=visibilities,
                        help="Gradescope visibility of the hidden suites' checks (default: "
                             "visible; the public checks stay visible)")
     grade.add_argument("--results-on-fault", action="store_true",
@@ -126,7 +133,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "try both scripts in a folder of your own.")
     gradescope.add_argument("--out", "-o", default="autograder.zip",
                             help="the zip to write (default: autograder.zip)")
-    gradescope.add_argument("--hidden-visibility", default="visible", choices=VISIBILITIES,
+    gradescope.add_argument("--hidden-visibility", default="visible", choices=visibilities,
                             help="when students see the hidden suites' checks on Gradescope "
                                  "(default: visible, at once; the public checks stay visible)")
     gradescope.set_defaults(out_is="file")

@@ -3,11 +3,18 @@
 K-means on the distinct colours, each weighted by its count, gives the same assignments and
 means as on every pixel (up to the order of floating-point sums) with far fewer rows; the count
 of distinct colours the `compress` command reports is the length of the same list.
+
+Three ways to the same list, counts and pixel rows (``tests/test_compress_engine.py``): with the
+compiled kernel (:mod:`.fused`), a bitmap of the 2**24 colour codes with a rank index (3 MiB
+however large the image; every pixel read twice); without it, sorting the codes of a small
+image, or a table from every code to its row (64 MiB) for a large one.
 """
 
 import functools
 
 import numpy as np
+
+from . import fused
 
 # Below this many pixels the 24-bit colour codes are sorted; from it on, a table of all 2**24
 # codes is filled instead, which is faster than sorting millions of codes. A large image's codes
@@ -35,9 +42,10 @@ class Colours:
     """
 
     def __init__(self, pixels: np.ndarray, rgb: np.ndarray, counts: np.ndarray,
-                 which: np.ndarray | None = None, position: np.ndarray | None = None):
+                 which: np.ndarray | None = None, position: np.ndarray | None = None,
+                 bitmap=None):
         self.pixels, self.rgb, self.counts = pixels, rgb, counts
-        self._which, self._position = which, position
+        self._which, self._position, self._bitmap = which, position, bitmap
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -50,6 +58,14 @@ class Colours:
         """``per_colour[which]``: a value for every pixel from a (U,) value for every colour."""
         if self._which is not None:
             return per_colour[self._which]
+        if self._bitmap is not None:  # (bits, rank index, kernel)
+            bits, before, kernel = self._bitmap
+            values = np.ascontiguousarray(per_colour)
+            if values.dtype not in (np.uint8, np.int32):
+                values = values.astype(np.int32)
+            out = np.empty(len(self.pixels), dtype=values.dtype)
+            kernel.lookup(self.pixels, bits, before, values, out, values.itemsize)
+            return out
         out = np.empty(len(self.pixels), dtype=per_colour.dtype)
         for first in range(0, len(self.pixels), CHUNK):
             codes = codes_of(self.pixels[first:first + CHUNK])
@@ -65,6 +81,15 @@ class Colours:
 def unique_colours(pixels: np.ndarray) -> Colours:
     """The :class:`Colours` of (m, 3) uint8 pixels."""
     pixels = np.asarray(pixels)
+    kernel = fused.kernel()
+    if kernel is not None and pixels.dtype == np.uint8 and pixels.ndim == 2 and \
+            pixels.shape[1] == 3 and pixels.flags.c_contiguous:
+        bits, before = np.zeros(1 << 18, dtype=np.uint64), np.empty(1 << 18, dtype=np.uint32)
+        present = np.empty(kernel.table(pixels, bits, before), dtype=np.uint32)
+        kernel.present(bits, present)
+        counts = np.zeros(len(present), dtype=np.int64)
+        kernel.count(pixels, bits, before, counts)
+        return Colours(pixels, _rgb(present), counts, bitmap=(bits, before, kernel))
     if len(pixels) < TABLE_FROM_PIXELS:
         present, which, counts = np.unique(codes_of(pixels), return_inverse=True,
                                            return_counts=True)

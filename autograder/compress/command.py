@@ -14,7 +14,7 @@ import numpy as np
 from .. import imaging
 from ..files import replacing
 from .colours import unique_colours
-from .palette import INITS, quantize_colours
+from .palette import INITS, TOL, quantize_colours
 from .seeding import tries_for
 
 
@@ -45,6 +45,8 @@ class CompressionReport:
     palette: bool
     compare: Path | None = None
     notes: list = field(default_factory=list)
+    settled: bool = False  # the steps ended because the distortion fell by less than tol
+    tol: float = 0.0
 
     @property
     def bits_before(self) -> int:
@@ -61,6 +63,8 @@ class CompressionReport:
         how = ((f"the best of {seedings} k-means++ seedings" if seedings > 1 else
                 "k-means++ seeding") + f", then {plural(self.steps, 'step')}" +
                (" until no colour changed cluster" if self.stable else
+                f" until the colours settled (the last lowered the distortion by at most "
+                f"{self.tol:g} of itself)" if self.settled else
                 " (the cap: colours were still changing cluster)")
                if self.init == "k-means++" else
                f"random initial colours, {plural(self.steps, 'step')}")
@@ -169,11 +173,13 @@ def same_file(a: Path, b: Path) -> bool:
 
 def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = None,
                    seed: int | None = 0, init: str = "k-means++", rgb: bool = False,
-                   progress=None) -> CompressionReport:
+                   progress=None, tol: float = TOL) -> CompressionReport:
     """Compress ``photo`` to K colours, write it to ``out`` (and a side-by-side to ``compare``).
 
-    ``max_iters`` caps the Lloyd steps (None: until no colour changes cluster, at most
-    ``MAX_STEPS``, for k-means++; 10 for random). ``progress(text)`` is told what is being done.
+    ``max_iters`` caps the Lloyd steps (None: until the colours settle, at most ``MAX_STEPS``,
+    for k-means++; 10 for random); ``tol`` says when they have settled (see
+    :func:`.palette.quantize_colours`; 0: when no colour changes cluster). ``progress(text)``
+    is told what is being done.
     Raises :class:`imaging.ImageError` for a photo that cannot be read and ValueError for
     options out of range or an output that would overwrite the photo or lose colours.
     """
@@ -186,6 +192,8 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
         raise ValueError(f"--seed must be 0 or more, got {seed}")
     if init not in INITS:
         raise ValueError(f"--init must be one of {', '.join(INITS)}, got {init}")
+    if not tol >= 0:
+        raise ValueError(f"--tol must be 0 or more, got {tol}")
     if same_file(photo, out) or (compare is not None and same_file(photo, Path(compare))):
         raise ValueError(f"--out {out} is the photo being compressed; choose another name "
                          f"(the original would be lost)")
@@ -209,7 +217,7 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
                      f"{colours_before}, not {asked}")
         K = colours_before
         fmt = output_format(out, K)
-    found = quantize_colours(colours, K, init, max_iters, seed, say, pixels)
+    found = quantize_colours(colours, K, init, max_iters, seed, say, pixels, tol)
     palette, labels = found.palette, found.labels(colours, (height, width))
     seconds = time.perf_counter() - start
     error = found.distortion(colours)
@@ -227,4 +235,4 @@ def compress_photo(photo, K: int, out, compare=None, max_iters: int | None = Non
             compare)
     return CompressionReport(photo, K, asked, height, width, colours_before, after, error,
                              seconds, init, steps, stable, out, bytes_before,
-                             out.stat().st_size, indexed, compare, notes)
+                             out.stat().st_size, indexed, compare, notes, found.settled, tol)

@@ -1,7 +1,10 @@
 """Choosing K colours for an image: K-means on its distinct colours, weighted by their counts.
 
 By default greedy k-means++ seeding (the best of a few seedings up to K = 64), then Lloyd's
-steps until no colour changes cluster. ``init="random"`` does what the assignment's
+steps (:mod:`.fused`) until the colours settle: until a step lowers the distortion by at most
+``tol`` (:data:`TOL`) times itself, or no colour changes cluster, at most :data:`MAX_STEPS`
+steps. ``tol=0`` runs until no colour changes
+cluster. ``init="random"`` does what the assignment's
 ``compress_image`` does (K distinct pixels drawn with the seed, 10 steps), with the same result.
 """
 
@@ -10,13 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colours import Colours, unique_colours
+from .fused import FusedLloyd
 from .lloyd import WeightedLloyd, run_weighted_kmeans
 from .seeding import SEEDING_ROWS, TRIAL_STEPS, kmeans_plus_plus, tries_for
 
 INITS = ("k-means++", "random")
-# Steps at most when running until no colour changes cluster (the k-means++ default); photos
-# take a few dozen at K = 16 and rarely more than 150 at K = 256.
+# Steps at most for the k-means++ default; until no colour changes cluster photos take a few
+# dozen at K = 16 and rarely more than 150 at K = 256.
 MAX_STEPS = 300
+# The default stops when a step lowers the distortion by at most this fraction of itself. Chosen
+# by measurement (benchmarks/kmeans_speed.py, the sizes group: 1, 4 and 12 MP at K = 8, 16, 64):
+# at 1e-5 the 1 MP photo at K = 16 stops on a slow slope 1.2% above scikit-learn's k-means++;
+# at 1e-6 every row is at or below it, in up to 3 times fewer steps than until no colour changes
+# cluster.
+TOL = 1e-6
 ASSIGNMENT_STEPS = 10  # what compress_image does, and so --init random by default
 
 
@@ -26,13 +36,15 @@ class Quantized:
 
     ``palette`` (K, 3) uint8: the rounded centroids (duplicates possible after rounding);
     ``idx`` (U,) int64: the palette row of every distinct colour; ``steps``: Lloyd steps run;
-    ``stable``: whether they ended because no colour changed cluster.
+    ``stable``: whether they ended because no colour changed cluster; ``settled``: because
+    the colours moved less than the tolerance.
     """
 
     palette: np.ndarray
     idx: np.ndarray
     steps: int
     stable: bool
+    settled: bool = False
 
     def labels(self, colours: Colours, shape) -> np.ndarray:
         """The palette row of every pixel, as an array of ``shape``: uint8 when the palette has
@@ -52,13 +64,18 @@ class Quantized:
 
     def colours_used(self) -> int:
         """How many distinct colours the compressed image has."""
-        return len(np.unique(self.palette[np.unique(self.idx)], axis=0))
+        used = self.palette[np.bincount(self.idx, minlength=len(self.palette)) > 0]
+        # a set, not np.unique, which imports numpy.ma (30 ms) to check for a mask
+        return len({tuple(colour) for colour in used.tolist()})
 
 
 def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
                      max_iters: int | None = None, seed: int | None = 0, progress=None,
-                     pixels: np.ndarray | None = None) -> Quantized:
+                     pixels: np.ndarray | None = None, tol: float = TOL) -> Quantized:
     """Choose K colours for an image whose distinct colours are ``colours``.
+
+    ``tol`` (k-means++ only): the steps stop once one lowers the distortion by at most ``tol``
+    times itself; 0 runs until no colour changes cluster.
 
     ``init="random"`` needs the image's (m, 3) uint8 ``pixels``: its initial colours are drawn
     from them exactly as the reference's ``kmeans_init_centroids(pixels, K, seed)`` does.
@@ -68,48 +85,60 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
     say = progress or (lambda text: None)
     if max_iters is None:
         max_iters = MAX_STEPS if init == "k-means++" else ASSIGNMENT_STEPS
+    if not tol >= 0:
+        raise ValueError(f"--tol must be 0 or more, got {tol}")
     X = colours.scaled()
     counts = colours.counts
-    lloyd = WeightedLloyd(X, counts)
+
+    def on_step(step, changed):
+        moved = "" if changed < 0 else f", {changed} of {len(X)} colours changed cluster"
+        say(f"K-means step {step} of at most {max_iters}{moved}")
+
     if init == "random":  # exactly as compress_image: K distinct pixels, drawn with the seed
         from .. import reference
 
         if pixels is None:
             raise ValueError("init='random' draws its initial colours from the pixels")
         initial = reference.load().kmeans_init_centroids(pixels, K, seed) / 255.0
-    else:
-        rng = np.random.default_rng(seed)
-        seeding_rows, seeding_counts = X, counts
-        if len(X) > SEEDING_ROWS:  # seed on a sample of pixels, as colours weighted by counts
-            sample = rng.choice(len(X), size=SEEDING_ROWS, p=counts / counts.sum())
-            rows, sample_counts = np.unique(sample, return_counts=True)
-            if len(rows) >= 4 * K:
-                seeding_rows, seeding_counts = X[rows], sample_counts
-        best, tries = None, tries_for(K)
-        for attempt in range(1, tries + 1):
-            say(f"choosing {K} initial colours: k-means++ seeding {attempt} of {tries}")
-            start = kmeans_plus_plus(seeding_rows, seeding_counts, K, rng)
-            centroids, idx = run_weighted_kmeans(X, counts, start, min(TRIAL_STEPS, max_iters),
-                                                 until_stable=True, lloyd=lloyd)
-            error = float(counts @ np.einsum("mn,mn->m", X - centroids[idx], X - centroids[idx]))
-            if best is None or error < best[0]:
-                best = (error, centroids)
-        initial = best[1]
-    steps = []
-
-    def on_step(step, changed):
-        steps.append(changed)
-        moved = "" if changed < 0 else f", {changed} of {len(X)} colours changed cluster"
-        say(f"K-means step {step} of at most {max_iters}{moved}")
-
-    centroids, idx = run_weighted_kmeans(X, counts, initial, max_iters, until_stable=True,
-                                         on_step=on_step, lloyd=lloyd)
+        steps = []
+        centroids, idx = run_weighted_kmeans(
+            X, counts, initial, max_iters, until_stable=True,
+            on_step=lambda step, changed: (steps.append(changed), on_step(step, changed)),
+            lloyd=WeightedLloyd(X, counts))
+        palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
+        return Quantized(palette, idx, len(steps), bool(steps) and steps[-1] == 0)
+    lloyd = FusedLloyd(X, counts)
+    rng = np.random.default_rng(seed)
+    seeding_rows, seeding_counts = X, counts
+    if len(X) > SEEDING_ROWS:  # seed on a sample of pixels, as colours weighted by counts
+        sample = rng.choice(len(X), size=SEEDING_ROWS, p=counts / counts.sum())
+        rows, sample_counts = np.unique(sample, return_counts=True)
+        if len(rows) >= 4 * K:
+            seeding_rows, seeding_counts = X[rows], sample_counts
+    best, tries = None, tries_for(K)
+    # the trials run on the seeding sample, until no colour changes cluster or TRIAL_STEPS
+    trial = FusedLloyd(seeding_rows, seeding_counts) if tries > 1 else None
+    for attempt in range(1, tries + 1):
+        say(f"choosing {K} initial colours: k-means++ seeding {attempt} of {tries}")
+        start = kmeans_plus_plus(seeding_rows, seeding_counts, K, rng)
+        if trial is None:
+            best = (0.0, start)
+            break
+        centroids, idx, _, _ = trial.run(start, min(TRIAL_STEPS, max_iters), 0.0)
+        d = seeding_rows - centroids[idx]
+        error = float(seeding_counts @ np.einsum("mn,mn->m", d, d))
+        if best is None or error < best[0]:
+            best = (error, centroids)
+    initial = best[1]
+    if trial is not None and len(seeding_rows) < len(X):  # on to the sample's own optimum
+        initial = trial.run(initial, max_iters, tol)[0]
+    centroids, idx, steps, stable = lloyd.run(initial, max_iters, tol, on_step)
     palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
-    return Quantized(palette, idx, len(steps), bool(steps) and steps[-1] == 0)
+    return Quantized(palette, idx, steps, stable, not stable and steps < max_iters)
 
 
 def quantize(image: np.ndarray, K: int, init: str = "k-means++", max_iters: int | None = None,
-             seed: int | None = 0, progress=None):
+             seed: int | None = 0, progress=None, tol: float = TOL):
     """Choose K colours for an (H, W, 3) uint8 image.
 
     Returns ``(palette, labels, steps, stable)``: the (K, 3) uint8 colours found (the rounded
@@ -124,5 +153,5 @@ def quantize(image: np.ndarray, K: int, init: str = "k-means++", max_iters: int 
     pixels = image.reshape(-1, 3)
     say("finding the distinct colours")
     colours = unique_colours(pixels)
-    found = quantize_colours(colours, K, init, max_iters, seed, progress, pixels)
+    found = quantize_colours(colours, K, init, max_iters, seed, progress, pixels, tol)
     return found.palette, found.labels(colours, image.shape[:2]), found.steps, found.stable

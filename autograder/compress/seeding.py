@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from . import fused
+
 # k-means++ seeding is done on at most this many distinct colours (a sample drawn by pixel
 # counts when a photo has more); Lloyd's steps then use every distinct colour.
 SEEDING_ROWS = 1 << 15
@@ -30,32 +32,50 @@ def kmeans_plus_plus(X: np.ndarray, weights: np.ndarray, K: int, rng) -> np.ndar
     best of ``2 + ln K`` candidates drawn in proportion to weight times squared distance to the
     nearest centroid so far (the one that lowers the total squared distance most), as in
     Arthur and Vassilvitskii's k-means++ with the greedy candidates scikit-learn uses. Needs
-    ``K <= m``. Returns a (K, n) float array.
+    ``K <= m``. Returns a (K, n) float array. The candidates are scored by the compiled kernel
+    (:mod:`.fused`) when it is there and n = 3, else by :func:`best_candidate`, its numpy twin:
+    the same choices.
     """
     rng = np.random.default_rng(rng)
+    X = np.ascontiguousarray(X, dtype=np.float64)
     m = X.shape[0]
-    weights = np.asarray(weights, dtype=float)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
     trials = 2 + int(math.log(K))
-
-    def squared_distances(rows):
-        # Column by column rather than as a matrix product: a product this thin runs on
-        # OpenBLAS's own threads, which on a busy machine cost more than they save.
-        d = np.zeros((m, len(rows)))
-        for j in range(X.shape[1]):
-            d += (X[:, j, None] - X[rows, j]) ** 2
-        return d
+    compiled = fused.kernel() if X.ndim == 2 and X.shape[1] == 3 else None
+    best_of = compiled.candidates if compiled is not None else best_candidate
 
     chosen = [int(rng.choice(m, p=weights / weights.sum()))]
-    closest = squared_distances(chosen)[:, 0]
+    closest = squared_distances(X, X[chosen[0]])
     for _ in range(1, K):
         cumulative = np.cumsum(weights * closest)
         if cumulative[-1] <= 0:  # every row is a centroid already (K > distinct rows)
             raise ValueError(f"cannot choose {K} distinct centroids among {m} distinct rows")
         draws = rng.random(trials) * cumulative[-1]
         candidates = np.minimum(np.searchsorted(cumulative, draws, side="right"), m - 1)
-        d = squared_distances(candidates)
-        np.minimum(d, closest[:, None], out=d)
-        best = int(np.argmin(weights @ d))
+        best = best_of(X, weights, closest, candidates.astype(np.int64))
         chosen.append(int(candidates[best]))
-        closest = d[:, best].copy()
     return X[chosen].copy()
+
+
+def squared_distances(X: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(m,): ``(d0 d0 + d1 d1) + ...`` between each row of X and the row c, in column order."""
+    d = X[:, 0] - c[0]
+    s = d * d
+    for j in range(1, X.shape[1]):
+        d = X[:, j] - c[j]
+        s += d * d
+    return s
+
+
+def best_candidate(X, weights, closest, rows) -> int:
+    """The kernel's ``candidates`` in numpy: the first of ``rows`` whose potential (the weighted
+    sum, in row order, of each row's squared distance to its nearest centroid with it added)
+    is least; ``closest`` becomes those distances for it."""
+    potentials, nearest = [], []
+    for row in rows:
+        d = np.minimum(squared_distances(X, X[row]), closest)
+        potentials.append(np.cumsum(weights * d)[-1])  # a cumulative sum adds in row order
+        nearest.append(d)
+    best = int(np.argmin(potentials))
+    closest[:] = nearest[best]
+    return best

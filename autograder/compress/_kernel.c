@@ -1,0 +1,405 @@
+/* The compress engine's fused loops: one pass over the distinct colours per Lloyd step, and
+ * the colour table of an image as a bitmap of the 2**24 colour codes with a rank index.
+ *
+ * Every function has a pure-numpy twin in autograder/compress/fused.py that does the same
+ * arithmetic in the same order (tests/test_compress_kernel.py checks they agree, bit for bit):
+ * the kernel only arranges the work so that each row is read once a step.
+ *
+ * Built by setup.py as an optional extension: with no compiler the package installs without it
+ * and the numpy twins run instead. Compiled with -ffp-contract=off, so that a * b + c is never
+ * fused into one rounding (numpy never fuses it either).
+ *
+ * Arrays come in through the buffer protocol (no numpy headers needed to build); the Python
+ * side checks their dtypes, shapes and contiguity before calling.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The hot loops are compiled twice on x86-64, for the baseline and for CPUs with popcnt and
+ * AVX2 (chosen when the module loads); neither fuses a multiply and an add. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define HOT
+#endif
+
+static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize,
+               Py_ssize_t items, const char *name) {
+    if (PyObject_GetBuffer(obj, view, writable ? PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS
+                                               : PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len != itemsize * items) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd bytes, got %zd", name,
+                     itemsize * items, view->len);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static inline double sq3(const double *x, const double *c) {
+    /* ((d0 * d0 + d1 * d1) + d2 * d2), the order fused.py's numpy twin adds them in */
+    double d0 = x[0] - c[0], d1 = x[1] - c[1], d2 = x[2] - c[2];
+    double s = d0 * d0;
+    s = s + d1 * d1;
+    s = s + d2 * d2;
+    return s;
+}
+
+/* step(X, weights, centroids, labels, upper, lower, moved, sums, totals, first, slack)
+ *   -> (changed, rescored)
+ *
+ * X (m, 3) float64, weights (m,) float64, centroids (K, 3) float64; labels (m,) int64, upper,
+ * lower (m,) float64 are read and written; moved (K,) float64 is how far each centroid moved
+ * since the bounds were last right (ignored when first); sums (K, 3) and totals (K,) float64 are
+ * written: the weighted sums of the rows of each cluster, added in row order.
+ *
+ * Each row's label is the index of the least squared distance sq3 (the lowest on ties). Hamerly's
+ * bounds skip the scores of a row whose upper bound on the distance to its own centroid is below
+ * the lower bound on the distance to every other by more than slack; such a row's scores would
+ * have given it the same label. With first, every row is scored. */
+HOT static PyObject *step(PyObject *self, PyObject *args) {
+    PyObject *oX, *ow, *oC, *olab, *oup, *olo, *omv, *osum, *otot;
+    int first;
+    double slack;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpd", &oX, &ow, &oC, &olab, &oup, &olo, &omv, &osum,
+                          &otot, &first, &slack))
+        return NULL;
+    Py_buffer bX, bw, bC, blab, bup, blo, bmv, bsum, btot;
+    if (PyObject_GetBuffer(ow, &bw, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t m = bw.len / 8;
+    if (PyObject_GetBuffer(oC, &bC, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&bw); return NULL; }
+    Py_ssize_t K = bC.len / 24;
+    int got = 0;
+    if (get(oX, &bX, 0, 8, 3 * m, "X") == 0) { got = 1;
+    if (get(olab, &blab, 1, 8, m, "labels") == 0) { got = 2;
+    if (get(oup, &bup, 1, 8, m, "upper") == 0) { got = 3;
+    if (get(olo, &blo, 1, 8, m, "lower") == 0) { got = 4;
+    if (get(omv, &bmv, 0, 8, K, "moved") == 0) { got = 5;
+    if (get(osum, &bsum, 1, 8, 3 * K, "sums") == 0) { got = 6;
+    if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 7; }}}}}}}
+    PyObject *result = NULL;
+    if (got == 7 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
+    else if (got == 7) {
+        const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *moved = bmv.buf;
+        int64_t *labels = blab.buf;
+        double *upper = bup.buf, *lower = blo.buf, *sums = bsum.buf, *totals = btot.buf;
+        Py_ssize_t changed = 0, rescored = 0;
+        /* the farthest move and the next: a row's other centroids came at most this much nearer */
+        double far1 = 0.0, far2 = 0.0;
+        Py_ssize_t far_k = -1;
+        if (!first)
+            for (Py_ssize_t k = 0; k < K; k++) {
+                if (moved[k] > far1) { far2 = far1; far1 = moved[k]; far_k = k; }
+                else if (moved[k] > far2) far2 = moved[k];
+            }
+        memset(sums, 0, 24 * K);
+        memset(totals, 0, 8 * K);
+        /* the centroids column by column, and a row's K scores: a loop the compiler vectorises */
+        double *soa = PyMem_RawMalloc(sizeof(double) * 4 * (size_t)K);
+        if (soa == NULL) { PyErr_NoMemory(); goto done; }
+        double *c0 = soa, *c1 = soa + K, *c2 = soa + 2 * K, *d = soa + 3 * K;
+        for (Py_ssize_t k = 0; k < K; k++) {
+            c0[k] = C[3 * k]; c1[k] = C[3 * k + 1]; c2[k] = C[3 * k + 2];
+        }
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < m; i++) {
+            const double *x = X + 3 * i;
+            int64_t label;
+            if (!first) {
+                label = labels[i];
+                double u = upper[i] + moved[label];
+                double l = lower[i] - (label == far_k ? far2 : far1);
+                if (u >= l - slack) {
+                    u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
+                    if (u >= l - slack) goto rescore;
+                }
+                upper[i] = u;
+                lower[i] = l;
+                goto add;
+            }
+        rescore:
+            {
+                const double x0 = x[0], x1 = x[1], x2 = x[2];
+                for (Py_ssize_t k = 0; k < K; k++) {  /* the same sums as sq3, in its order */
+                    double e0 = x0 - c0[k], e1 = x1 - c1[k], e2 = x2 - c2[k];
+                    double s = e0 * e0;
+                    s = s + e1 * e1;
+                    d[k] = s + e2 * e2;
+                }
+                double best = d[0], second = INFINITY;
+                int64_t at = 0;
+                for (Py_ssize_t k = 1; k < K; k++) {
+                    double v = d[k];
+                    if (v < second) {
+                        if (v < best) { second = best; best = v; at = k; }
+                        else second = v;
+                    }
+                }
+                if (!first && at != labels[i]) changed++;
+                rescored++;
+                labels[i] = label = at;
+                upper[i] = sqrt(best);
+                lower[i] = sqrt(second);
+            }
+        add:
+            {
+                double wi = w[i];
+                double *s = sums + 3 * label;
+                s[0] += x[0] * wi;
+                s[1] += x[1] * wi;
+                s[2] += x[2] * wi;
+                totals[label] += wi;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        PyMem_RawFree(soa);
+        result = Py_BuildValue("nn", first ? (Py_ssize_t)-1 : changed, rescored);
+    }
+done:
+    if (got >= 7) PyBuffer_Release(&btot);
+    if (got >= 6) PyBuffer_Release(&bsum);
+    if (got >= 5) PyBuffer_Release(&bmv);
+    if (got >= 4) PyBuffer_Release(&blo);
+    if (got >= 3) PyBuffer_Release(&bup);
+    if (got >= 2) PyBuffer_Release(&blab);
+    if (got >= 1) PyBuffer_Release(&bX);
+    PyBuffer_Release(&bC);
+    PyBuffer_Release(&bw);
+    return result;
+}
+
+/* candidates(X, weights, closest, rows) -> best
+ * For k-means++ seeding: for each candidate row X[rows[t]] the potential sum_i w_i min(closest_i,
+ * sq3(x_i, X[rows[t]])), added in row order; returns the first t of least potential, and writes
+ * that candidate's min(closest, sq3) into closest. X (m, 3), weights and closest (m,) float64,
+ * rows (T,) int64 in [0, m). */
+HOT static PyObject *candidates(PyObject *self, PyObject *args) {
+    PyObject *oX, *ow, *ocl, *orows;
+    if (!PyArg_ParseTuple(args, "OOOO", &oX, &ow, &ocl, &orows)) return NULL;
+    Py_buffer bX, bw, bcl, brows;
+    if (PyObject_GetBuffer(ow, &bw, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t m = bw.len / 8;
+    int got = 0;
+    if (get(oX, &bX, 0, 8, 3 * m, "X") == 0) { got = 1;
+    if (get(ocl, &bcl, 1, 8, m, "closest") == 0) { got = 2;
+    if (PyObject_GetBuffer(orows, &brows, PyBUF_C_CONTIGUOUS) == 0) { got = 3; }}}
+    PyObject *result = NULL;
+    if (got == 3) {
+        const double *X = bX.buf, *w = bw.buf;
+        double *closest = bcl.buf;
+        const int64_t *rows = brows.buf;
+        Py_ssize_t T = brows.len / 8, best = -1, bad = 0;
+        double least = INFINITY;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < T; t++) {
+            if (rows[t] < 0 || rows[t] >= m) { bad = 1; break; }
+            const double *c = X + 3 * rows[t];
+            double potential = 0.0;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                double d = sq3(X + 3 * i, c);
+                if (closest[i] < d) d = closest[i];
+                potential += w[i] * d;
+            }
+            if (best < 0 || potential < least) { least = potential; best = t; }
+        }
+        if (!bad && best >= 0) {
+            const double *c = X + 3 * rows[best];
+            for (Py_ssize_t i = 0; i < m; i++) {
+                double d = sq3(X + 3 * i, c);
+                if (!(closest[i] < d)) closest[i] = d;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) PyErr_SetString(PyExc_IndexError, "a candidate row is out of range");
+        else if (best < 0) PyErr_SetString(PyExc_ValueError, "no candidates");
+        else result = PyLong_FromSsize_t(best);
+    }
+    if (got >= 3) PyBuffer_Release(&brows);
+    if (got >= 2) PyBuffer_Release(&bcl);
+    if (got >= 1) PyBuffer_Release(&bX);
+    PyBuffer_Release(&bw);
+    return result;
+}
+
+#define WORDS (1 << 18) /* 2**24 bits as 64-bit words */
+
+static inline uint32_t code_of(const uint8_t *p) {
+    return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
+}
+
+static inline Py_ssize_t rank_of(const uint64_t *bits, const uint32_t *before, uint32_t code) {
+    uint64_t below = bits[code >> 6] & ((((uint64_t)1) << (code & 63)) - 1);
+    return before[code >> 6] + __builtin_popcountll(below);
+}
+
+/* table(pixels, bits, before, counts_or_None) -> distinct
+ * pixels (m, 3) uint8. Sets the bit of every pixel's code in bits (2**18 uint64, zeroed by the
+ * caller), writes in before (2**18 uint32) how many codes are present below each word, and returns
+ * how many are present. */
+HOT static PyObject *table(PyObject *self, PyObject *args) {
+    PyObject *opx, *obits, *obefore;
+    if (!PyArg_ParseTuple(args, "OOO", &opx, &obits, &obefore)) return NULL;
+    Py_buffer bpx, bbits, bbefore;
+    if (PyObject_GetBuffer(opx, &bpx, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (bpx.len % 3) {
+        PyErr_SetString(PyExc_ValueError, "pixels: not a whole number of RGB pixels");
+        PyBuffer_Release(&bpx);
+        return NULL;
+    }
+    if (get(obits, &bbits, 1, 8, WORDS, "bits") < 0) { PyBuffer_Release(&bpx); return NULL; }
+    if (get(obefore, &bbefore, 1, 4, WORDS, "before") < 0) {
+        PyBuffer_Release(&bbits); PyBuffer_Release(&bpx); return NULL;
+    }
+    const uint8_t *px = bpx.buf;
+    uint64_t *bits = bbits.buf;
+    uint32_t *before = bbefore.buf;
+    Py_ssize_t m = bpx.len / 3, present = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint32_t code = code_of(px + 3 * i);
+        bits[code >> 6] |= ((uint64_t)1) << (code & 63);
+    }
+    for (Py_ssize_t j = 0; j < WORDS; j++) {
+        before[j] = (uint32_t)present;
+        present += __builtin_popcountll(bits[j]);
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&bbefore);
+    PyBuffer_Release(&bbits);
+    PyBuffer_Release(&bpx);
+    return PyLong_FromSsize_t(present);
+}
+
+/* present(bits, codes): codes (distinct,) uint32 gets the present codes in increasing order. */
+static PyObject *present(PyObject *self, PyObject *args) {
+    PyObject *obits, *ocodes;
+    if (!PyArg_ParseTuple(args, "OO", &obits, &ocodes)) return NULL;
+    Py_buffer bbits, bcodes;
+    if (get(obits, &bbits, 0, 8, WORDS, "bits") < 0) return NULL;
+    if (PyObject_GetBuffer(ocodes, &bcodes, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&bbits); return NULL;
+    }
+    const uint64_t *bits = bbits.buf;
+    uint32_t *codes = bcodes.buf;
+    Py_ssize_t room = bcodes.len / 4, n = 0;
+    for (Py_ssize_t j = 0; j < WORDS && n < room; j++)
+        for (uint64_t word = bits[j]; word && n < room; word &= word - 1)
+            codes[n++] = (uint32_t)(j * 64 + __builtin_ctzll(word));
+    PyBuffer_Release(&bcodes);
+    PyBuffer_Release(&bbits);
+    return PyLong_FromSsize_t(n);
+}
+
+/* count(pixels, bits, before, counts): counts (distinct,) int64 += pixels of each colour. */
+HOT static PyObject *count(PyObject *self, PyObject *args) {
+    PyObject *opx, *obits, *obefore, *ocounts;
+    if (!PyArg_ParseTuple(args, "OOOO", &opx, &obits, &obefore, &ocounts)) return NULL;
+    Py_buffer bpx, bbits, bbefore, bcounts;
+    if (PyObject_GetBuffer(opx, &bpx, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (get(obits, &bbits, 0, 8, WORDS, "bits") < 0) { PyBuffer_Release(&bpx); return NULL; }
+    if (get(obefore, &bbefore, 0, 4, WORDS, "before") < 0) {
+        PyBuffer_Release(&bbits); PyBuffer_Release(&bpx); return NULL;
+    }
+    if (PyObject_GetBuffer(ocounts, &bcounts, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&bbefore); PyBuffer_Release(&bbits); PyBuffer_Release(&bpx);
+        return NULL;
+    }
+    const uint8_t *px = bpx.buf;
+    const uint64_t *bits = bbits.buf;
+    const uint32_t *before = bbefore.buf;
+    int64_t *counts = bcounts.buf;
+    Py_ssize_t m = bpx.len / 3, room = bcounts.len / 8, bad = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint32_t code = code_of(px + 3 * i);
+        Py_ssize_t r = rank_of(bits, before, code);
+        if (r < room && (bits[code >> 6] >> (code & 63) & 1)) counts[r]++;
+        else bad++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&bcounts);
+    PyBuffer_Release(&bbefore);
+    PyBuffer_Release(&bbits);
+    PyBuffer_Release(&bpx);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a pixel's colour is not in the table");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* lookup(pixels, bits, before, per_colour, out): out[i] = per_colour[rank of pixel i], for
+ * per_colour and out of the same item size, 1 (uint8) or 4 (int32) bytes. */
+HOT static PyObject *lookup(PyObject *self, PyObject *args) {
+    PyObject *opx, *obits, *obefore, *ovalues, *oout;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "OOOOOn", &opx, &obits, &obefore, &ovalues, &oout, &size))
+        return NULL;
+    if (size != 1 && size != 4) {
+        PyErr_SetString(PyExc_ValueError, "item size must be 1 or 4");
+        return NULL;
+    }
+    Py_buffer bpx, bbits, bbefore, bvalues, bout;
+    if (PyObject_GetBuffer(opx, &bpx, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t m = bpx.len / 3;
+    int got = 0;
+    if (get(obits, &bbits, 0, 8, WORDS, "bits") == 0) { got = 1;
+    if (get(obefore, &bbefore, 0, 4, WORDS, "before") == 0) { got = 2;
+    if (PyObject_GetBuffer(ovalues, &bvalues, PyBUF_C_CONTIGUOUS) == 0) { got = 3;
+    if (get(oout, &bout, 1, size, m, "out") == 0) { got = 4; }}}}
+    Py_ssize_t bad = 0;
+    if (got == 4) {
+        const uint8_t *px = bpx.buf;
+        const uint64_t *bits = bbits.buf;
+        const uint32_t *before = bbefore.buf;
+        Py_ssize_t room = bvalues.len / size;
+        Py_BEGIN_ALLOW_THREADS
+        if (size == 1) {
+            const uint8_t *values = bvalues.buf;
+            uint8_t *out = bout.buf;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                Py_ssize_t r = rank_of(bits, before, code_of(px + 3 * i));
+                if (r < room) out[i] = values[r]; else { out[i] = 0; bad++; }
+            }
+        } else {
+            const int32_t *values = bvalues.buf;
+            int32_t *out = bout.buf;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                Py_ssize_t r = rank_of(bits, before, code_of(px + 3 * i));
+                if (r < room) out[i] = values[r]; else { out[i] = 0; bad++; }
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (got >= 4) PyBuffer_Release(&bout);
+    if (got >= 3) PyBuffer_Release(&bvalues);
+    if (got >= 2) PyBuffer_Release(&bbefore);
+    if (got >= 1) PyBuffer_Release(&bbits);
+    PyBuffer_Release(&bpx);
+    if (got < 4) return NULL;
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a pixel's colour is not in the table");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"step", step, METH_VARARGS, "One fused Lloyd step with Hamerly's bounds (see fused.py)."},
+    {"candidates", candidates, METH_VARARGS, "k-means++: the best of some candidates."},
+    {"table", table, METH_VARARGS, "The bitmap of an image's colour codes and its rank index."},
+    {"present", present, METH_VARARGS, "The present colour codes, in increasing order."},
+    {"count", count, METH_VARARGS, "How many pixels have each colour."},
+    {"lookup", lookup, METH_VARARGS, "A value for every pixel from one for every colour."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
+                                    "The compress engine's fused loops (see fused.py).", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }

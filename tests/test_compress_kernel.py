@@ -1,0 +1,173 @@
+"""The compress engine's compiled kernel and its numpy twin: the same labels, sums, colour tables,
+seedings and images, bit for bit, and the numpy twin alone when the kernel is missing or turned
+off; the default's stopping rule."""
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from autograder import compress, paths
+from autograder.compress import colours as colour_table
+from autograder.compress import fused, palette, seeding
+from test_reference import few_level_photo
+
+
+@pytest.fixture
+def twin(monkeypatch):
+    """Run the numpy twin, even where the kernel is built."""
+    monkeypatch.setattr(fused, "USE_KERNEL", False)
+
+
+needs_kernel = pytest.mark.skipif(fused._kernel is None, reason="the kernel is not built here")
+
+
+def bundled():
+    with Image.open(paths.PHOTO) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def images():
+    rng = np.random.default_rng(7)
+    return {
+        "bundled photo": bundled(),
+        "few levels (exact ties)": few_level_photo(4),
+        "random 60 x 50": rng.integers(0, 256, size=(60, 50, 3), dtype=np.uint8),
+        # more distinct colours than fused.SPLIT_FROM: the steps are split in two halves
+        "random 250 x 240": rng.integers(0, 256, size=(250, 240, 3), dtype=np.uint8),
+    }
+
+
+def test_the_kernel_is_built_where_a_compiler_is():
+    """`pip install -e .` compiles the kernel when a C compiler and Python's headers are there
+    (as on CI); without them the package installs without it and the numpy twin runs."""
+    headers = os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+    if not (shutil.which("cc") or shutil.which("gcc")) or not headers:
+        pytest.skip("no C compiler or no Python headers: the kernel cannot be built here")
+    assert fused._kernel is not None, "the compress kernel was not built: reinstall with pip"
+    assert fused.kernel() is fused._kernel
+
+
+def test_the_kernel_can_be_turned_off(monkeypatch):
+    """KMEANS_COMPRESS_KERNEL=0 or USE_KERNEL = False: the numpy twin runs."""
+    monkeypatch.setenv(fused.ENVIRONMENT, "0")
+    assert fused.kernel() is None
+    monkeypatch.delenv(fused.ENVIRONMENT)
+    monkeypatch.setattr(fused, "USE_KERNEL", False)
+    assert fused.kernel() is None
+
+
+@needs_kernel
+@pytest.mark.parametrize("K", [1, 2, 7, 64])
+def test_one_step_is_the_same_in_both(K):
+    """Every output of a step (labels, bounds, sums, totals, the changed count), first with all
+    rows scored and then with the bounds, is the same from the kernel and from numpy; and the
+    labels are always those of every row's full scores."""
+    rng = np.random.default_rng(K)
+    X = rng.integers(0, 32, size=(5000, 3)) / 31.0  # few values: many exact ties
+    weights = rng.integers(1, 50, size=len(X)).astype(float)
+    centroids = X[rng.choice(len(X), K, replace=False)].copy()
+    state = {}
+    for name, step in (("kernel", fused._kernel.step), ("numpy", fused.step_numpy)):
+        labels = np.zeros(len(X), dtype=np.int64)
+        upper, lower = np.zeros(len(X)), np.zeros(len(X))
+        moved, c = np.zeros(K), centroids.copy()
+        outputs = []
+        for number in range(6):
+            sums, totals = np.empty((K, 3)), np.empty(K)
+            changed, rescored = step(X, weights, c, labels, upper, lower, moved, sums, totals,
+                                     number == 0, 1e-9)
+            full = np.argmin(fused.squared_distances(X, c), axis=1)
+            np.testing.assert_array_equal(labels, full)
+            outputs.append((labels.copy(), upper.copy(), lower.copy(), sums.copy(),
+                            totals.copy(), changed, rescored))
+            new = np.where((totals > 0)[:, None], sums / np.maximum(totals, 1)[:, None], c)
+            moved = np.sqrt(((new - c) ** 2).sum(axis=1))
+            c = new
+        state[name] = outputs
+    for a, b in zip(state["kernel"], state["numpy"]):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
+    assert state["kernel"][-1][-1] < len(X)  # the bounds spared some rows' scores
+
+
+@needs_kernel
+@pytest.mark.parametrize("name", list(images()))
+def test_same_palette_and_labels_with_and_without_the_kernel(name, monkeypatch):
+    """The default's colours and every pixel's label are the same from the kernel and from the
+    numpy twin, at every K (the colour table, the seeding and the steps all agree)."""
+    image = images()[name]
+    distinct = len(colour_table.unique_colours(image.reshape(-1, 3)))
+    for K in [K for K in (1, 4, 16, 64) if K <= distinct]:
+        found = {}
+        for use in (True, False):
+            monkeypatch.setattr(fused, "USE_KERNEL", use)
+            palette_, labels, steps, stable = compress.quantize(image, K, seed=3)
+            found[use] = (palette_, labels, steps, stable)
+        for a, b in zip(found[True], found[False]):
+            np.testing.assert_array_equal(a, b)
+
+
+@needs_kernel
+@pytest.mark.parametrize("pixels", [1000, colour_table.TABLE_FROM_PIXELS + 5])
+def test_the_kernels_colour_table_is_numpys(pixels, monkeypatch):
+    """The kernel's bitmap of colour codes gives the same distinct colours, counts and pixel
+    rows as both numpy ways (sorting, or the table of every code)."""
+    rng = np.random.default_rng(pixels)
+    image = rng.integers(0, 256, size=(pixels, 3), dtype=np.uint8)
+    image[::3] = image[0]
+    ours = colour_table.unique_colours(image)
+    assert ours._bitmap is not None
+    monkeypatch.setattr(fused, "USE_KERNEL", False)
+    theirs = colour_table.unique_colours(image)
+    for a, b in [(ours.rgb, theirs.rgb), (ours.counts, theirs.counts),
+                 (ours.which, theirs.which)]:
+        np.testing.assert_array_equal(a, b)
+    per_colour = rng.integers(0, 256, size=len(ours)).astype(np.uint8)
+    np.testing.assert_array_equal(ours.lookup(per_colour), theirs.lookup(per_colour))
+
+
+@needs_kernel
+@pytest.mark.parametrize("K", [2, 16, 64])
+def test_the_kernels_seeding_is_numpys(K, monkeypatch):
+    """k-means++ picks the same rows with the kernel's candidates as with the numpy twin."""
+    X = np.unique(few_level_photo(16).reshape(-1, 3), axis=0) / 255.0
+    weights = np.random.default_rng(K).integers(1, 9, size=len(X)).astype(float)
+    ours = seeding.kmeans_plus_plus(X, weights, K, 5)
+    monkeypatch.setattr(fused, "USE_KERNEL", False)
+    np.testing.assert_array_equal(ours, seeding.kmeans_plus_plus(X, weights, K, 5))
+
+
+def test_the_command_without_the_kernel_writes_the_same_png(tmp_path):
+    """KMEANS_COMPRESS_KERNEL=0: the command runs on numpy alone (as where the kernel could not
+    be built) and writes the same image as with the kernel."""
+    written = []
+    for value in ("1", "0"):
+        out = tmp_path / f"kernel-{value}.png"
+        done = subprocess.run([sys.executable, "-m", "autograder", "compress", "-k", "8", "-o",
+                               str(out)], capture_output=True, text=True,
+                              env={**os.environ, fused.ENVIRONMENT: value})
+        assert done.returncode == 0, done.stderr
+        with Image.open(out) as im:
+            written.append((im.getpalette(), np.asarray(im)))
+    assert written[0][0] == written[1][0]
+    np.testing.assert_array_equal(written[0][1], written[1][1])
+
+
+def test_the_stopping_rule(twin):
+    """tol = 0 runs until no colour changes cluster; a larger tol stops sooner (never later),
+    says it settled, and on the bundled photo lands within 0.5% of the distortion."""
+    colours = colour_table.unique_colours(bundled().reshape(-1, 3))
+    runs = {tol: palette.quantize_colours(colours, 16, tol=tol) for tol in (0.0, 1e-6, 1e-3)}
+    assert runs[0.0].stable and not runs[0.0].settled
+    assert runs[0.0].steps >= runs[1e-6].steps >= runs[1e-3].steps
+    assert runs[1e-3].settled and not runs[1e-3].stable
+    exact = runs[0.0].distortion(colours)
+    assert runs[1e-6].distortion(colours) <= exact * 1.005
+    with pytest.raises(ValueError, match="--tol"):
+        palette.quantize_colours(colours, 4, tol=-1.0)
