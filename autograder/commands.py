@@ -34,7 +34,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "K-means, write it as a palette PNG holding exactly the K colours found, "
                     "and print its distortion and the file sizes before and after. By default "
                     "the colours start from k-means++ seeding and K-means runs until the colours "
-                    "settle (a step lowers the distortion by less than --tol of itself); "
+                    "settle (five steps in a row each lower the distortion by at most --tol of "
+                    "itself); "
                     "--init random does what the assignment's compress_image does.")
     compress.add_argument("photo", nargs="?",
                           help="the photo to compress (default: the bundled Grace Hopper photo)")
@@ -55,9 +56,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                               help="initial colours: k-means++ seeding (default) or K random "
                                    "pixels as the assignment's compress_image does")
         compress.add_argument("--tol", type=float, default=TOL, metavar="T",
-                              help=f"with k-means++, stop once a step lowers the distortion by "
-                                   f"at most T times itself (default: {TOL:g}; 0: until no "
-                                   f"colour changes cluster)")
+                              help=f"with k-means++, stop once five steps in a row have each "
+                                   f"lowered the distortion by at most T times itself "
+                                   f"(default: {TOL:g}; 0: until no colour changes cluster)")
     compress.add_argument("--iters", type=int, default=None, metavar="N",
                           help="at most N K-means steps (default: until the colours settle, "
                                "at most 300; 10 with --init random)")

@@ -74,21 +74,21 @@ def test_one_step_is_the_same_in_both(K):
     centroids = X[rng.choice(len(X), K, replace=False)].copy()
     state = {}
     for name, step in (("kernel", fused._kernel.step), ("numpy", fused.step_numpy)):
-        labels = np.zeros(len(X), dtype=np.int64)
+        labels = np.zeros(len(X), dtype=np.int32)
         upper, lower = np.zeros(len(X)), np.zeros(len(X))
-        moved, c = np.zeros(K), centroids.copy()
+        drift, far, c = np.zeros(K), 0.0, centroids.copy()
         outputs = []
         for number in range(6):
             sums, totals = np.empty((K, 3)), np.empty(K)
-            changed, rescored = step(X, weights, c, labels, upper, lower, moved, sums, totals,
-                                     number == 0, 1e-9)
+            changed, rescored = step(X, weights, c, labels, upper, lower, drift, sums, totals,
+                                     number == 0, 1e-9, far)
             full = np.argmin(fused.squared_distances(X, c), axis=1)
             np.testing.assert_array_equal(labels, full)
             outputs.append((labels.copy(), upper.copy(), lower.copy(), sums.copy(),
                             totals.copy(), changed, rescored))
             new = np.where((totals > 0)[:, None], sums / np.maximum(totals, 1)[:, None], c)
             moved = np.sqrt(((new - c) ** 2).sum(axis=1))
-            c = new
+            drift, far, c = drift + moved, far + moved.max(), new
         state[name] = outputs
     for a, b in zip(state["kernel"], state["numpy"]):
         for x, y in zip(a, b):
@@ -163,11 +163,12 @@ def test_the_stopping_rule(twin):
     """tol = 0 runs until no colour changes cluster; a larger tol stops sooner (never later),
     says it settled, and on the bundled photo lands within 0.5% of the distortion."""
     colours = colour_table.unique_colours(bundled().reshape(-1, 3))
-    runs = {tol: palette.quantize_colours(colours, 16, tol=tol) for tol in (0.0, 1e-6, 1e-3)}
+    runs = {tol: palette.quantize_colours(colours, 16, tol=tol)
+            for tol in (0.0, palette.TOL, 1e-3)}
     assert runs[0.0].stable and not runs[0.0].settled
-    assert runs[0.0].steps >= runs[1e-6].steps >= runs[1e-3].steps
+    assert runs[0.0].steps >= runs[palette.TOL].steps >= runs[1e-3].steps
     assert runs[1e-3].settled and not runs[1e-3].stable
     exact = runs[0.0].distortion(colours)
-    assert runs[1e-6].distortion(colours) <= exact * 1.005
+    assert runs[palette.TOL].distortion(colours) <= exact * 1.005
     with pytest.raises(ValueError, match="--tol"):
         palette.quantize_colours(colours, 4, tol=-1.0)

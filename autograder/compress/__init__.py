@@ -2,7 +2,8 @@
 
 The command is for learners, so by default it picks good colours: greedy k-means++ seeding on
 the photo's distinct colours weighted by how many pixels have each, then Lloyd's steps until the
-colours settle (a step lowers the distortion by less than a millionth of itself, ``TOL``). ``init="random"`` does what the assignment's ``compress_image`` does
+colours settle (five steps in a row each lower the distortion by at most 1e-5 of itself,
+``TOL``). ``init="random"`` does what the assignment's ``compress_image`` does
 (K distinct pixels drawn with the seed, 10 steps), with the same result. The output keeps
 exactly the K colours found: by default an indexed (palette) PNG.
 

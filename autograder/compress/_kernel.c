@@ -49,53 +49,47 @@ static inline double sq3(const double *x, const double *c) {
     return s;
 }
 
-/* step(X, weights, centroids, labels, upper, lower, moved, sums, totals, first, slack)
+/* step(X, weights, centroids, labels, upper, lower, drift, sums, totals, first, slack, far)
  *   -> (changed, rescored)
  *
- * X (m, 3) float64, weights (m,) float64, centroids (K, 3) float64; labels (m,) int64, upper,
- * lower (m,) float64 are read and written; moved (K,) float64 is how far each centroid moved
- * since the bounds were last right (ignored when first); sums (K, 3) and totals (K,) float64 are
- * written: the weighted sums of the rows of each cluster, added in row order.
+ * X (m, 3) float64, weights (m,) float64, centroids (K, 3) float64; labels (m,) int32, upper,
+ * lower (m,) float64 are read and written; sums (K, 3) and totals (K,) float64 are written: the
+ * weighted sums of the rows of each cluster, added in row order.
  *
  * Each row's label is the index of the least squared distance sq3 (the lowest on ties). Hamerly's
  * bounds skip the scores of a row whose upper bound on the distance to its own centroid is below
  * the lower bound on the distance to every other by more than slack; such a row's scores would
- * have given it the same label. With first, every row is scored. */
+ * have given it the same label. The bounds are kept lazily, so that a row whose label is sure is
+ * only read: drift (K,) float64 is how far each centroid has moved in all (the sum of its
+ * moves), far the sum of the farthest moves; a row's upper bound is upper + drift[label], its
+ * lower bound lower - far. With first, every row is scored. */
 HOT static PyObject *step(PyObject *self, PyObject *args) {
-    PyObject *oX, *ow, *oC, *olab, *oup, *olo, *omv, *osum, *otot;
+    PyObject *oX, *ow, *oC, *olab, *oup, *olo, *odr, *osum, *otot;
     int first;
-    double slack;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOpd", &oX, &ow, &oC, &olab, &oup, &olo, &omv, &osum,
-                          &otot, &first, &slack))
+    double slack, far;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOpdd", &oX, &ow, &oC, &olab, &oup, &olo, &odr, &osum,
+                          &otot, &first, &slack, &far))
         return NULL;
-    Py_buffer bX, bw, bC, blab, bup, blo, bmv, bsum, btot;
+    Py_buffer bX, bw, bC, blab, bup, blo, bdr, bsum, btot;
     if (PyObject_GetBuffer(ow, &bw, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     Py_ssize_t m = bw.len / 8;
     if (PyObject_GetBuffer(oC, &bC, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&bw); return NULL; }
     Py_ssize_t K = bC.len / 24;
     int got = 0;
     if (get(oX, &bX, 0, 8, 3 * m, "X") == 0) { got = 1;
-    if (get(olab, &blab, 1, 8, m, "labels") == 0) { got = 2;
+    if (get(olab, &blab, 1, 4, m, "labels") == 0) { got = 2;
     if (get(oup, &bup, 1, 8, m, "upper") == 0) { got = 3;
     if (get(olo, &blo, 1, 8, m, "lower") == 0) { got = 4;
-    if (get(omv, &bmv, 0, 8, K, "moved") == 0) { got = 5;
+    if (get(odr, &bdr, 0, 8, K, "drift") == 0) { got = 5;
     if (get(osum, &bsum, 1, 8, 3 * K, "sums") == 0) { got = 6;
     if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 7; }}}}}}}
     PyObject *result = NULL;
     if (got == 7 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
     else if (got == 7) {
-        const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *moved = bmv.buf;
-        int64_t *labels = blab.buf;
+        const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *drift = bdr.buf;
+        int32_t *labels = blab.buf;
         double *upper = bup.buf, *lower = blo.buf, *sums = bsum.buf, *totals = btot.buf;
         Py_ssize_t changed = 0, rescored = 0;
-        /* the farthest move and the next: a row's other centroids came at most this much nearer */
-        double far1 = 0.0, far2 = 0.0;
-        Py_ssize_t far_k = -1;
-        if (!first)
-            for (Py_ssize_t k = 0; k < K; k++) {
-                if (moved[k] > far1) { far2 = far1; far1 = moved[k]; far_k = k; }
-                else if (moved[k] > far2) far2 = moved[k];
-            }
         memset(sums, 0, 24 * K);
         memset(totals, 0, 8 * K);
         /* the centroids column by column, and a row's K scores: a loop the compiler vectorises */
@@ -108,17 +102,15 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < m; i++) {
             const double *x = X + 3 * i;
-            int64_t label;
+            int32_t label;
             if (!first) {
                 label = labels[i];
-                double u = upper[i] + moved[label];
-                double l = lower[i] - (label == far_k ? far2 : far1);
-                if (u >= l - slack) {
-                    u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
+                double l = lower[i] - far;
+                if (upper[i] + drift[label] >= l - slack) {
+                    double u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
                     if (u >= l - slack) goto rescore;
+                    upper[i] = u - drift[label];
                 }
-                upper[i] = u;
-                lower[i] = l;
                 goto add;
             }
         rescore:
@@ -131,19 +123,19 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
                     d[k] = s + e2 * e2;
                 }
                 double best = d[0], second = INFINITY;
-                int64_t at = 0;
+                int32_t at = 0;
                 for (Py_ssize_t k = 1; k < K; k++) {
                     double v = d[k];
                     if (v < second) {
-                        if (v < best) { second = best; best = v; at = k; }
+                        if (v < best) { second = best; best = v; at = (int32_t)k; }
                         else second = v;
                     }
                 }
                 if (!first && at != labels[i]) changed++;
                 rescored++;
                 labels[i] = label = at;
-                upper[i] = sqrt(best);
-                lower[i] = sqrt(second);
+                upper[i] = sqrt(best) - drift[at];
+                lower[i] = sqrt(second) + far;
             }
         add:
             {
@@ -162,7 +154,7 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
 done:
     if (got >= 7) PyBuffer_Release(&btot);
     if (got >= 6) PyBuffer_Release(&bsum);
-    if (got >= 5) PyBuffer_Release(&bmv);
+    if (got >= 5) PyBuffer_Release(&bdr);
     if (got >= 4) PyBuffer_Release(&blo);
     if (got >= 3) PyBuffer_Release(&bup);
     if (got >= 2) PyBuffer_Release(&blab);

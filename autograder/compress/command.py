@@ -63,8 +63,8 @@ class CompressionReport:
         how = ((f"the best of {seedings} k-means++ seedings" if seedings > 1 else
                 "k-means++ seeding") + f", then {plural(self.steps, 'step')}" +
                (" until no colour changed cluster" if self.stable else
-                f" until the colours settled (the last lowered the distortion by at most "
-                f"{self.tol:g} of itself)" if self.settled else
+                f" until the colours settled (five steps in a row each lowered the "
+                f"distortion by at most {self.tol:g} of itself)" if self.settled else
                 " (the cap: colours were still changing cluster)")
                if self.init == "k-means++" else
                f"random initial colours, {plural(self.steps, 'step')}")
