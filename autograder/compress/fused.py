@@ -155,8 +155,9 @@ class FusedLloyd:
         parts = self.parts()
         if step is step_numpy or len(parts) == 1:
             done = [part(bounds) for bounds in parts]
-        else:
-            done = list(_threads().map(part, parts))
+        else:  # the second half on the other thread, the first on this one
+            second = _threads().submit(part, parts[1])
+            done = [part(parts[0]), second.result()]
         changed, sums, totals = done[0]
         for more, part_sums, part_totals in done[1:]:
             changed = -1 if first else changed + more
@@ -207,5 +208,6 @@ class FusedLloyd:
 
 @functools.cache
 def _threads():
-    """The two threads the halves of a step run on, made when first needed."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="compress")
+    """The thread a step's second half runs on (the first runs on the caller's), made when
+    first needed."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="compress")
