@@ -14,9 +14,10 @@ budget) stops code that sleeps.
 """
 
 import errno
+import importlib.util
 import json
+import marshal
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,31 @@ from .shared import SharedInputs
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
                "notebook.py")
 HERE = Path(__file__).resolve().parent
+
+
+def _bytecode(source: bytes, path: str) -> bytes:
+    """A layer file's compiled form, as Python would cache it beside a copy of it (PEP 552: the
+    hash of its source, checked when imported, so it runs only beside that very source)."""
+    code = compile(source, path, "exec", dont_inherit=True)
+    return (importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
+            + importlib.util.source_hash(source) + marshal.dumps(code))
+
+
+def _layers() -> dict:
+    """The grader's own copies of the files staged beside each worker, read once: {path in the
+    stage: bytes}, each module the worker imports with its bytecode (the worker writes none,
+    ``-B``), so that no worker compiles them again."""
+    staged = {}
+    for name in LAYER_FILES:
+        source = (HERE / name).read_bytes()
+        staged[name] = source
+        if name != "worker.py":  # the script itself is compiled as it runs
+            staged[f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = _bytecode(
+                source, name)
+    return staged
+
+
+LAYERS = _layers()
 
 
 @dataclass
@@ -193,8 +219,9 @@ class _Process:
 
     def _start(self, module, hidden, prefix: str) -> None:
         isolation, limits, mode = self.isolation, self.limits, self.isolation.mode
-        for name in LAYER_FILES:
-            shutil.copyfile(HERE / name, self.stage / name)
+        (self.stage / "__pycache__").mkdir()
+        for name, data in LAYERS.items():
+            (self.stage / name).write_bytes(data)
         (self.stage / "module").write_bytes(module.source)
         (self.stage / "prelude").write_bytes(module.prelude)
         self.scratch = mode.scratch(self.stage)
@@ -229,7 +256,8 @@ class _Process:
     def _protect(self) -> None:
         """Everything staged is the grader's and read-only to the worker; only the scratch
         folder is the worker's. Under a uid of its own, no other uid may enter the stage."""
-        for path in [self.stage, *self.stage.iterdir()]:
+        cache = self.stage / "__pycache__"
+        for path in [self.stage, *self.stage.iterdir(), *cache.iterdir()]:
             path.chmod(0o750 if path.is_dir() else 0o640)
             if self.uid is not None:
                 os.chown(path, 0, self.uid)
