@@ -47,15 +47,33 @@ def read_exact(fd: int, n: int) -> bytes:
 
 
 def write_frame(fd: int, header: dict, arrays: dict | None = None) -> None:
-    blobs = {}
-    for key, array in (arrays or {}).items():
-        buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-        blobs[key] = buffer.getvalue()
+    blobs = {key: npy(np.ascontiguousarray(array)) for key, array in (arrays or {}).items()}
     body = json.dumps(dict(header, arrays={k: len(b) for k, b in blobs.items()})).encode()
     view = memoryview(struct.pack("<Q", len(body)) + body + b"".join(blobs.values()))
     while view:
         view = view[os.write(fd, view):]
+
+
+def npy(array: np.ndarray) -> bytes:
+    """The .npy file of a C-contiguous ``array``, byte for byte as numpy writes it; an array of
+    plain numbers without numpy's writer (which costs more than a small array's bytes)."""
+    dtype = array.dtype
+    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    text = f"{{'descr': {dtype.str!r}, 'fortran_order': False, 'shape': {array.shape!r}, }}"
+    length = len(text) + 1  # its newline
+    padding = -(len(NPY_1_0) + 2 + length) % 64  # numpy aligns the data to 64 bytes
+    if length + padding > 0xFFFF:  # numpy's version 2.0 then: its writer says it
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    return (NPY_1_0 + struct.pack("<H", length + padding) + text.encode("latin1")
+            + b" " * padding + b"\n" + array.tobytes())
+
+
+NPY_1_0 = b"\x93NUMPY\x01\x00"
 
 
 def read_frame(fd: int, max_bytes: int) -> tuple[dict, dict]:
