@@ -1,7 +1,8 @@
 """The sandboxed worker: contains itself, says "ready", then loads one module and calls it.
 
 It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
-beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
+beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py, and in __pycache__ the
+bytecode the grader compiled of them, so that none is compiled again), already under its own
 uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
 numpy; for a worker to leave uid 0, the modules it can no longer import after, from a list the
