@@ -14,9 +14,10 @@ budget) stops code that sleeps.
 """
 
 import errno
+import importlib.util
 import json
+import marshal
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,31 @@ from .shared import SharedInputs
 LAYER_FILES = ("worker.py", "protocol.py", "landlock.py", "seccomp.py", "limits.py",
                "notebook.py")
 HERE = Path(__file__).resolve().parent
+
+
+def _bytecode(source: bytes, path: str) -> bytes:
+    """A layer file's compiled form, as Python would cache it beside a copy of it (PEP 552: the
+    hash of its source, checked when imported, so it runs only beside that very source)."""
+    code = compile(source, path, "exec", dont_inherit=True)
+    return (importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little")
+            + importlib.util.source_hash(source) + marshal.dumps(code))
+
+
+def _layers() -> dict:
+    """The grader's own copies of the files staged beside each worker, read once: {path in the
+    stage: bytes}, each module the worker imports with its bytecode (the worker writes none,
+    ``-B``), so that no worker compiles them again."""
+    staged = {}
+    for name in LAYER_FILES:
+        source = (HERE / name).read_bytes()
+        staged[name] = source
+        if name != "worker.py":  # the script itself is compiled as it runs
+            staged[f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = _bytecode(
+                source, name)
+    return staged
+
+
+LAYERS = _layers()
 
 
 @dataclass
@@ -133,6 +159,7 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
 SCRATCH_FILES = 10_000  # files and folders in a worker's scratch folder, all together
 SCRATCH_DEPTH = 64  # folders inside folders in it
 SCRATCH_CHECK_SECONDS = 0.02  # between two checks of it while a call runs
+CLOCK_CHECK_SECONDS = 0.05  # between two readings of the worker's clocks while a call runs
 
 
 def scratch_over(folder: Path, limit: int, most_files: int = SCRATCH_FILES,
@@ -193,8 +220,9 @@ class _Process:
 
     def _start(self, module, hidden, prefix: str) -> None:
         isolation, limits, mode = self.isolation, self.limits, self.isolation.mode
-        for name in LAYER_FILES:
-            shutil.copyfile(HERE / name, self.stage / name)
+        (self.stage / "__pycache__").mkdir()
+        for name, data in LAYERS.items():
+            (self.stage / name).write_bytes(data)
         (self.stage / "module").write_bytes(module.source)
         (self.stage / "prelude").write_bytes(module.prelude)
         self.scratch = mode.scratch(self.stage)
@@ -229,7 +257,8 @@ class _Process:
     def _protect(self) -> None:
         """Everything staged is the grader's and read-only to the worker; only the scratch
         folder is the worker's. Under a uid of its own, no other uid may enter the stage."""
-        for path in [self.stage, *self.stage.iterdir()]:
+        cache = self.stage / "__pycache__"
+        for path in [self.stage, *self.stage.iterdir(), *cache.iterdir()]:
             path.chmod(0o750 if path.is_dir() else 0o640)
             if self.uid is not None:
                 os.chown(path, 0, self.uid)
@@ -244,13 +273,30 @@ class _Process:
             while chunk := pipe.read(65536):
                 self.stderr = (self.stderr + chunk)[-8192:]
 
+    clock = None  # a limits.ProcessClock of its processes once none can be added (fixed())
+
     def cpu(self) -> float | None:
+        """CPU seconds of the command started and every process below it."""
+        if self.clock is not None:
+            return self.clock.seconds()
         return limits_module.cpu_seconds(self.popen.pid)
 
+    def fixed(self) -> None:
+        """Its seccomp filter is in force (it said so when ready): no process can join those
+        running now, whose clocks are read from here on through descriptors kept open."""
+        try:
+            self.clock = limits_module.ProcessClock(self.popen.pid)
+        except OSError:  # it is already gone: read as before, which says so
+            self.clock = None
+
+    @property
+    def watched(self) -> bool:
+        """Whether the grader watches its scratch folder (else a size-limited tmpfs inside
+        bubblewrap, which the kernel keeps within its limit)."""
+        return self.scratch.parent == self.stage
+
     def scratch_over(self) -> str | None:
-        if self.scratch.parent != self.stage:
-            return None  # a size-limited tmpfs inside bubblewrap
-        return scratch_over(self.scratch, self.limits.scratch_bytes)
+        return scratch_over(self.scratch, self.limits.scratch_bytes) if self.watched else None
 
     def exit(self) -> Died:
         code = self.isolation.mode.exit_status(self.popen.wait())
@@ -278,6 +324,9 @@ class _Process:
             except OSError:
                 pass
         self.kill()
+        if self.clock is not None:
+            self.clock.close()
+            self.clock = None
         if getattr(self, "inputs", None) is not None:
             self.inputs.close()
             self.inputs = None
@@ -373,6 +422,8 @@ class Sandbox:
               and uid != self.process.uid):
             why = f"its worker runs under uid {uid}, not the uid of its own it was given"
         else:
+            if "seccomp" in asked:
+                self.process.fixed()
             return
         self.stop()  # before any student code: the worker is not what it should be
         raise NotReady(why, why)
@@ -489,11 +540,12 @@ def exchange(process: _Process, request, seconds: float, limits: Limits, arrays=
         wall = time.monotonic() - start_wall_of()
         return cpu - start_cpu if cpu is not None and start_cpu is not None else wall
 
-    def watch():  # the scratch folder is checked at every tick, the clocks every 0.05 s
+    def watch():  # a watched scratch folder is checked at every tick, the clocks every 0.05 s
         checked = 0.0
-        while not done.wait(SCRATCH_CHECK_SECONDS):
+        tick = SCRATCH_CHECK_SECONDS if process.watched else CLOCK_CHECK_SECONDS
+        while not done.wait(tick):
             why = process.scratch_over()
-            if why is None and time.monotonic() - checked < 0.05:
+            if why is None and time.monotonic() - checked < CLOCK_CHECK_SECONDS:
                 continue
             checked = time.monotonic()
             used, wall = spent(process.cpu()), checked - start_wall_of()

@@ -134,27 +134,73 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
 
 def cpu_seconds(pid: int) -> float | None:
     """CPU time used so far by ``pid`` and every process below it, None if it cannot be read."""
-    total, stack, seen = 0.0, [pid], set()
-    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for current in process_tree(pid):
+        seconds = _stat_seconds(lambda: _read(f"/proc/{current}/stat"))
+        if seconds is None and current == pid:
+            return None
+        total += seconds or 0.0
+    return total
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it now, ``pid`` first."""
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        if current in seen:
+        if current in found:
             continue
-        seen.add(current)
+        found.append(current)
         try:
-            with open(f"/proc/{current}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        except (OSError, ValueError, IndexError):
-            if current == pid:
-                return None
-            continue
-        try:
-            with open(f"/proc/{current}/task/{current}/children", "rb") as handle:
-                stack.extend(int(child) for child in handle.read().split())
+            stack.extend(int(child) for child in
+                         _read(f"/proc/{current}/task/{current}/children").split())
         except (OSError, ValueError):
             pass
-    return total
+    return found
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _stat_seconds(read) -> float | None:
+    """A process's utime + stime from its /proc stat line (``read()`` gives it), or None."""
+    try:
+        fields = read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class ProcessClock:
+    """The CPU time of a set of processes that can no longer grow (a worker under seccomp starts
+    none), read through their /proc stat files held open: one read a process, and a descriptor
+    that stays with its process (a pid used again later is not read in its place)."""
+
+    def __init__(self, pid: int):
+        self.fds = []
+        for current in process_tree(pid):
+            try:
+                self.fds.append(os.open(f"/proc/{current}/stat", os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                if current == pid:
+                    raise
+
+    def seconds(self) -> float | None:
+        """Their CPU seconds so far, None once the first (the one asked for) cannot be read."""
+        total = 0.0
+        for number, fd in enumerate(self.fds):
+            seconds = _stat_seconds(lambda: os.pread(fd, 4096, 0))
+            if seconds is None and number == 0:
+                return None
+            total += seconds or 0.0
+        return total
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
 
 
 class Cgroup:

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 import struct
 
 import numpy as np
@@ -46,15 +47,33 @@ def read_exact(fd: int, n: int) -> bytes:
 
 
 def write_frame(fd: int, header: dict, arrays: dict | None = None) -> None:
-    blobs = {}
-    for key, array in (arrays or {}).items():
-        buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
-        blobs[key] = buffer.getvalue()
+    blobs = {key: npy(np.ascontiguousarray(array)) for key, array in (arrays or {}).items()}
     body = json.dumps(dict(header, arrays={k: len(b) for k, b in blobs.items()})).encode()
     view = memoryview(struct.pack("<Q", len(body)) + body + b"".join(blobs.values()))
     while view:
         view = view[os.write(fd, view):]
+
+
+def npy(array: np.ndarray) -> bytes:
+    """The .npy file of a C-contiguous ``array``, byte for byte as numpy writes it; an array of
+    plain numbers without numpy's writer (which costs more than a small array's bytes)."""
+    dtype = array.dtype
+    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    text = f"{{'descr': {dtype.str!r}, 'fortran_order': False, 'shape': {array.shape!r}, }}"
+    length = len(text) + 1  # its newline
+    padding = -(len(NPY_1_0) + 2 + length) % 64  # numpy aligns the data to 64 bytes
+    if length + padding > 0xFFFF:  # numpy's version 2.0 then: its writer says it
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        return buffer.getvalue()
+    return (NPY_1_0 + struct.pack("<H", length + padding) + text.encode("latin1")
+            + b" " * padding + b"\n" + array.tobytes())
+
+
+NPY_1_0 = b"\x93NUMPY\x01\x00"
 
 
 def read_frame(fd: int, max_bytes: int) -> tuple[dict, dict]:
@@ -82,19 +101,69 @@ def read_frame(fd: int, max_bytes: int) -> tuple[dict, dict]:
 
 
 def _check_depth(value) -> None:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
+    """FrameError if any value in the decoded JSON ``value`` lies deeper than MAX_DEPTH (the
+    header itself at depth 1), looked at one depth at a time."""
+    level, depth = [value], 1
+    while level:
         if depth > MAX_DEPTH:
             raise FrameError(f"a header nested more than {MAX_DEPTH} deep")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        below = []
+        for item in level:
+            kind = type(item)  # JSON decodes to exactly dict, list and plain values
+            if kind is dict:
+                below.extend(item.values())
+            elif kind is list:
+                below.extend(item)
+        level, depth = below, depth + 1
+
+
+# The header numpy writes for an array of plain numbers, exactly: read without evaluating it.
+PLAIN_HEADER = re.compile(rb"\{'descr': '([<>|][biuf][0-9]{1,2})', 'fortran_order': (True|False), "
+                          rb"'shape': \(((?:[0-9]{1,20}, )*[0-9]{1,20},?)?\), \} *\n\Z")
+
+
+def _plain_header(blob: bytes):
+    """(shape, fortran, dtype, offset of the data) of a .npy blob whose header is one numpy
+    writes for an array of plain numbers, else None (numpy's own reader then says why)."""
+    if blob[:6] != b"\x93NUMPY" or blob[6:8] not in (b"\x01\x00", b"\x02\x00"):
+        return None
+    start = 10 if blob[6] == 1 else 12
+    if len(blob) < start:
+        return None
+    length = int.from_bytes(blob[8:start], "little")
+    match = PLAIN_HEADER.match(blob, start, start + length)
+    if match is None:
+        return None
+    descr, fortran, shape = match.groups()
+    return (tuple(int(n) for n in shape.split(b",") if n.strip()) if shape else (),
+            fortran == b"True", np.dtype(descr.decode()), start + length)
 
 
 def _array(blob: bytes, key: str) -> np.ndarray:
     """Parse one .npy blob, checking dtype, shape and length before any data is touched."""
+    plain = _plain_header(blob)
+    if plain is not None:
+        shape, fortran, dtype, offset = plain
+    else:
+        shape, fortran, dtype, offset = _numpy_header(blob, key)
+    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise FrameError(f"array {key!r} of dtype {dtype} (only booleans, integers and floats)")
+    if not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape) or len(shape) > 32:
+        raise FrameError(f"array {key!r} with shape {shape}")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise FrameError(f"array {key!r} of {count} elements (at most {MAX_ELEMENTS})")
+    if len(blob) - offset != count * dtype.itemsize:
+        raise FrameError(f"array {key!r} whose data does not match its shape {shape}")
+    try:
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+        return flat.reshape(shape, order="F" if fortran else "C").copy()
+    except (ValueError, TypeError, OverflowError, MemoryError) as error:
+        raise FrameError(f"array {key!r} that cannot be rebuilt ({error})") from None
+
+
+def _numpy_header(blob: bytes, key: str):
+    """(shape, fortran, dtype, offset of the data) of any .npy blob, as numpy reads it."""
     stream = io.BytesIO(blob)
     try:
         version = np.lib.format.read_magic(stream)
@@ -103,21 +172,7 @@ def _array(blob: bytes, key: str) -> np.ndarray:
         shape, fortran, dtype = reader(stream)
     except (ValueError, KeyError, SyntaxError, TypeError, OverflowError) as error:
         raise FrameError(f"array {key!r} with an unreadable header ({error})") from None
-    if dtype.kind not in ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-        raise FrameError(f"array {key!r} of dtype {dtype} (only booleans, integers and floats)")
-    if not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape) or len(shape) > 32:
-        raise FrameError(f"array {key!r} with shape {shape}")
-    count = math.prod(shape)
-    if count > MAX_ELEMENTS:
-        raise FrameError(f"array {key!r} of {count} elements (at most {MAX_ELEMENTS})")
-    offset = stream.tell()
-    if len(blob) - offset != count * dtype.itemsize:
-        raise FrameError(f"array {key!r} whose data does not match its shape {shape}")
-    try:
-        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
-        return flat.reshape(shape, order="F" if fortran else "C").copy()
-    except (ValueError, TypeError, OverflowError, MemoryError) as error:
-        raise FrameError(f"array {key!r} that cannot be rebuilt ({error})") from None
+    return shape, fortran, dtype, stream.tell()
 
 
 def field(header: dict, name: str, kind, default=None, required=True):

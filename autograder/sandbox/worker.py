@@ -1,7 +1,8 @@
 """The sandboxed worker: contains itself, says "ready", then loads one module and calls it.
 
 It runs as ``python -I -B -S worker.py SETTINGS`` with the other files of this package's layers
-beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py), already under its own
+beside it (protocol.py, landlock.py, seccomp.py, limits.py, notebook.py, and in __pycache__ the
+bytecode the grader compiled of them, so that none is compiled again), already under its own
 uid, or (as root, with a Python installation closed to other users) given one to take. In this
 order, before any code of the module runs: the resource limits; the import paths it was given;
 numpy; for a worker to leave uid 0, the modules it can no longer import after, from a list the
@@ -15,15 +16,19 @@ counted), returned with each reply: printing costs no file and no limit. What is
 file descriptors directly goes to the grader's stderr pipe, of which the grader keeps the tail.
 """
 
-import builtins
-import importlib
-import io
-import json
-import mmap
-import os
-import re
-import sys
-import traceback
+import gc
+
+gc.disable()  # the worker's own start (numpy's imports) leaves no cycles worth collecting
+
+import builtins  # noqa: E402
+import importlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import mmap  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
 
 SETTINGS = json.loads(sys.argv[1])
 sys.path[:0] = [os.path.dirname(os.path.abspath(__file__))]
@@ -308,6 +313,8 @@ def main():
     CHANNEL[:] = [requests, replies]
     os.chdir(SETTINGS["scratch"])
     layers = contain()
+    gc.freeze()  # what the worker imported is never collected: the module's collections skip it
+    gc.enable()  # before any code of the module runs
     printed = Printed(SETTINGS["output_chars"] // 2)
     sys.stdout = sys.stderr = stream = printing_to(printed)
     protocol.write_frame(replies, {"ready": True, "layers": layers, "uid": os.getuid()})

@@ -123,6 +123,18 @@ def test_it_reads_none_of_the_graders_files_but_in_the_process_mode(box):
     assert not (box.outside / "planted.txt").exists()
 
 
+def test_it_can_change_none_of_its_own_staged_files_nor_their_bytecode(box):
+    if box.isolation.name == "process" and not box.isolation.own_uid:
+        pytest.skip("the process mode under the grader's uid guards no file of that uid")
+    stage = Path(box.process.stage)
+    staged = [stage / "protocol.py", *sorted((stage / "__pycache__").iterdir())]
+    assert len(staged) > 4  # the modules the worker imports, each with its bytecode
+    for path in staged:
+        assert call(box, "write", str(path)) in ("PermissionError", "FileNotFoundError",
+                                                 "OSError"), path
+    assert call(box, "write", str(stage / "__pycache__" / "new.pyc")) != "wrote"
+
+
 def test_hidden_folders_are_unreadable_even_inside_the_python_installation(box):
     if box.isolation.name == "process":
         pytest.skip("the process mode hides nothing")

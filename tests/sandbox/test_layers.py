@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import bubblewrap, landlock, limits, seccomp
+from autograder.sandbox import bubblewrap, client, landlock, limits, seccomp
 
 LAYERS = Path(limits.__file__).resolve().parent
 
@@ -122,3 +122,27 @@ def test_a_notebook_comes_back_as_data_for_the_caller_to_word():
     with pytest.raises(notebook.NotebookError) as error:
         notebook.run(b"\xff", "nb.ipynb", {})
     assert json.loads(str(error.value)) == {"what": "not utf-8"}
+
+
+def test_the_staged_bytecode_is_what_the_worker_imports_and_only_beside_its_source(tmp_path):
+    for name, data in client.LAYERS.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    check = f"""
+import importlib.machinery, sys
+def refuse(*args, **kwargs):
+    raise SystemExit("compiled from source")
+for name in ("protocol", "limits", "landlock", "seccomp", "notebook"):
+    loader = importlib.machinery.SourceFileLoader(name, {str(tmp_path)!r} + "/" + name + ".py")
+    loader.source_to_code = refuse
+    loader.get_code(name)
+print("from bytecode")
+"""
+    done = subprocess.run([sys.executable, "-I", "-B", "-S", "-c", check], capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.strip() == "from bytecode", done.stderr
+    with open(tmp_path / "protocol.py", "a") as handle:  # another source: its hash differs
+        handle.write("\n")
+    done = subprocess.run([sys.executable, "-I", "-B", "-S", "-c", check], capture_output=True,
+                          text=True, timeout=60)
+    assert "compiled from source" in done.stderr
