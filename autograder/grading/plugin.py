@@ -181,13 +181,14 @@ def _message(report) -> str:
 
 
 # pytest's own plugins the suites never use, left out so that they cost no import and no hook:
-# no cache, test-case classes, doctests, debugger, temporary folders, log capture, and the
-# collection of unraisable exceptions (a full garbage collection at the end, whose warnings
-# -W ignore drops anyway).
+# no cache, test-case classes, doctests, debugger, temporary folders, log capture, the
+# monkeypatch and recwarn fixtures, and the collection of unraisable exceptions (a full garbage
+# collection at the end, whose warnings -W ignore drops anyway). junitxml stays: it gives the
+# checks record_property.
 UNUSED_PLUGINS = [f"-pno:{name}" for name in (
     "cacheprovider", "unittest", "doctest", "pastebin", "debugging", "legacypath",
     "tmpdir", "logging", "setuponly", "setupplan", "stepwise", "faulthandler", "subtests",
-    "unraisableexception", "threadexception")]
+    "unraisableexception", "threadexception", "monkeypatch", "recwarn")]
 
 
 @contextlib.contextmanager
