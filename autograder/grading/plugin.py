@@ -218,7 +218,8 @@ def _arguments(include_hidden: bool, collect_only: bool = False, *more) -> list[
 class Prepared:
     """The suites collected once, ready to run in a process forked after: pytest configured,
     its session started and every check collected (the batch's warm server makes one, so that
-    the graders it forks skip pytest's start and collection, a third of a grading's CPU).
+    the graders it forks skip pytest's start and collection: about a third of a forked grader's
+    own CPU).
 
     Run at most once per process, and never in the one that made it: each forked grader runs
     its own copy (``run``), and the maker's stays as collected. ``checks`` are the collected
