@@ -126,7 +126,7 @@ def reference_helper(name: str, *args, **kwargs):
     """The reference's ``name`` on these arguments, or sandbox.Refused saying why not."""
     function = getattr(reference.load(), name)
     try:
-        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound = _signature(name).bind(*args, **kwargs)
     except TypeError as error:
         raise sandbox.Refused("TypeError", f"{name}() {error}") from None
     largest = max(image.size for image in images().values())
@@ -150,6 +150,13 @@ def reference_helper(name: str, *args, **kwargs):
                               type(error).__name__ if type(error).__name__ in
                               ("ValueError", "TypeError", "IndexError") else "ValueError",
                               f"{name} cannot take {shapes}") from None
+
+
+@functools.cache
+def _signature(name: str) -> inspect.Signature:
+    """The signature of the reference's ``name`` (read once: a capstone run asks it hundreds of
+    times)."""
+    return inspect.signature(getattr(reference.load(), name))
 
 
 def _centroid_count(value) -> int:

@@ -270,3 +270,57 @@ def test_a_fifo_or_socket_given_as_the_class_is_refused_in_one_line(tmp_path):
                                    f"of submissions\n")
     finally:
         listener.close()
+
+
+def _forked(function):
+    """``function()``'s value (JSON), computed in a process forked from this one."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read)
+        try:
+            data = json.dumps(function()).encode()
+        except BaseException as error:  # noqa: BLE001 - said to the parent
+            data = json.dumps({"error": repr(error)}).encode()
+        with os.fdopen(write, "wb") as handle:
+            handle.write(data)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        data = handle.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.mark.parametrize("golden", ["correct_broadcast.py", "means_empty_zero.py",
+                                    "broken_syntax.py", "always_raises.py"])
+def test_a_grader_forked_after_the_suites_were_collected_grades_as_a_fresh_one(tmp_path, golden):
+    """The batch's warm server collects the suites once (plugin.prepare); each grader it forks
+    runs its own copy of the collected checks, scoring and wording every check as a grader that
+    collects them itself, and the collected checks stay unrun in the server."""
+    from autograder.grading import collect_checks, grade, plugin
+
+    submission = build(golden, tmp_path)
+
+    def graded(prepared: bool):
+        def run():
+            if not prepared:
+                plugin.PREPARED.clear()
+            results = grade(submission)
+            used = bool(plugin.PREPARED) and plugin.PREPARED[0].used
+            return {"tests": [[t.name, t.score, t.max_score, t.output, t.visibility]
+                              for t in results.tests], "output": results.output,
+                    "status": str(results.status), "used": used}
+        return run
+
+    made = plugin.prepare()
+    try:
+        fresh, warm = _forked(graded(False)), _forked(graded(True))
+        assert "error" not in warm and "error" not in fresh
+        assert warm["used"] is (golden != "broken_syntax.py")  # one that cannot load runs none
+        assert not made.used and made.serves(True, "visible") is False  # not in its maker
+        for field in ("tests", "output", "status"):
+            assert warm[field] == fresh[field]
+        assert [t.name for t in collect_checks()] == [t[0] for t in warm["tests"]]
+    finally:
+        plugin.PREPARED.clear()

@@ -160,6 +160,7 @@ def summary_png(outcomes: list[outdir.Outcome], rates, out: Path) -> Path:
     right.set_xlabel("% of readable submissions with full marks")
     right.set_title("Pass rate of every check (hardest first)")
     fig.tight_layout()
+    fig.set_layout_engine("none")  # laid out: savefig need not draw it once more to lay it out
     with replacing(out) as handle:
         fig.savefig(handle, format="png")
     return Path(out)

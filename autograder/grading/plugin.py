@@ -181,13 +181,14 @@ def _message(report) -> str:
 
 
 # pytest's own plugins the suites never use, left out so that they cost no import and no hook:
-# no cache, test-case classes, doctests, debugger, temporary folders, log capture, and the
-# collection of unraisable exceptions (a full garbage collection at the end, whose warnings
-# -W ignore drops anyway).
+# no cache, test-case classes, doctests, debugger, temporary folders, log capture, the
+# monkeypatch and recwarn fixtures, and the collection of unraisable exceptions (a full garbage
+# collection at the end, whose warnings -W ignore drops anyway). junitxml stays: it gives the
+# checks record_property.
 UNUSED_PLUGINS = [f"-pno:{name}" for name in (
     "cacheprovider", "unittest", "doctest", "pastebin", "debugging", "legacypath",
     "tmpdir", "logging", "setuponly", "setupplan", "stepwise", "faulthandler", "subtests",
-    "unraisableexception", "threadexception")]
+    "unraisableexception", "threadexception", "monkeypatch", "recwarn")]
 
 
 @contextlib.contextmanager
@@ -203,30 +204,127 @@ def _no_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
+def _arguments(include_hidden: bool, collect_only: bool = False, *more) -> list[str]:
+    """pytest's command line for the suites: no plugin but ours (an installed one, hypothesis's
+    say, would cost seconds or change what runs) and no assertion rewriting (the checks fail
+    with their own messages)."""
+    targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
+    targets += ["--collect-only"] if collect_only else []
+    return [*targets, "-q", *UNUSED_PLUGINS, "--rootdir", str(paths.ROOT), "-o",
+            "addopts=", "-o", "testpaths=", "--import-mode=importlib", "--assert=plain",
+            "-W", "ignore", "--no-header", "--tb=short", *more]
+
+
+class Prepared:
+    """The suites collected once, ready to run in a process forked after: pytest configured,
+    its session started and every check collected (the batch's warm server makes one, so that
+    the graders it forks skip pytest's start and collection: about a third of a forked grader's
+    own CPU).
+
+    Run at most once per process, and never in the one that made it: each forked grader runs
+    its own copy (``run``), and the maker's stays as collected. ``checks`` are the collected
+    checks' entries, as ``describe_check`` made them."""
+
+    def __init__(self, include_hidden: bool = True, hidden_visibility: str = "visible"):
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        self.include_hidden, self.hidden_visibility = include_hidden, hidden_visibility
+        self.collector = Collector(None, hidden_visibility)
+        self.sink = io.StringIO()
+        self.maker, self.used = os.getpid(), False
+        with contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink), \
+                _no_autoload():
+            # No capture: pytest's would take over this process's file descriptors, which the
+            # graders forked later set themselves (student code never prints here: the sandbox
+            # sends back what it printed, and what the grader prints goes to the sink).
+            self.config = _prepareconfig(_arguments(include_hidden, False, "--capture=no"),
+                                         plugins=[self.collector])
+            self.session = Session.from_config(self.config)
+            self.session.exitstatus = pytest.ExitCode.OK
+            self.config._do_configure()
+            try:
+                self.config.hook.pytest_sessionstart(session=self.session)
+                self.config.hook.pytest_collection(session=self.session)
+            except BaseException:
+                self.config._ensure_unconfigure()
+                raise
+        self._checks = [dict(test) for test in self.collector.tests.values()]
+        self.sound = (not self.session.testsfailed and self.session.testscollected > 0
+                      and self.collector.collection_fault is None)
+
+    @property
+    def checks(self) -> list[dict]:
+        return [dict(test) for test in self._checks]
+
+    def serves(self, include_hidden: bool, hidden_visibility: str) -> bool:
+        """Whether ``run`` may grade this: the same suites, unused, in a process forked after."""
+        return (self.sound and not self.used and os.getpid() != self.maker
+                and (include_hidden, hidden_visibility) == (self.include_hidden,
+                                                            self.hidden_visibility))
+
+    def run(self, student) -> tuple[Collector, int, str]:
+        """Run the collected checks against ``student``: the collector, pytest's exit status
+        and what pytest printed (as pytest.main would give them)."""
+        self.used = True
+        session, config, collector = self.session, self.config, self.collector
+        collector.student = config.kmeans_student = student
+        with contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink):
+            try:
+                try:
+                    config.hook.pytest_runtestloop(session=session)
+                    session.exitstatus = (pytest.ExitCode.TESTS_FAILED if session.testsfailed
+                                          else pytest.ExitCode.OK)
+                except session.Failed:
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+                except KeyboardInterrupt:
+                    session.exitstatus = pytest.ExitCode.INTERRUPTED
+                except BaseException as error:  # pytest's own fault, said as pytest.main would
+                    session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+                    print(f"{type(error).__name__}: {error}")
+                if session.exitstatus != pytest.ExitCode.INTERRUPTED:
+                    config.hook.pytest_sessionfinish(session=session,
+                                                     exitstatus=session.exitstatus)
+            finally:
+                config._ensure_unconfigure()
+        return collector, session.exitstatus, self.sink.getvalue()
+
+
+PREPARED: list[Prepared] = []  # the suites collected once (prepare), for the graders forked after
+
+
+def prepare(include_hidden: bool = True, hidden_visibility: str = "visible") -> Prepared:
+    """Collect the suites once in this process, for every grader forked from it (run_suites
+    runs them there; collect_checks reads them here too)."""
+    prepared = Prepared(include_hidden, hidden_visibility)
+    PREPARED[:] = [prepared]
+    return prepared
+
+
 def run_suites(student, include_hidden: bool = True, collect_only: bool = False,
                hidden_visibility: str = "visible") -> Collector:
     """Run the public tests (and the hidden suites) against ``student``; return the collector.
 
     With ``collect_only`` nothing runs (``student`` may be None): the collector lists the tests
-    with their points.
+    with their points. In a grader forked after ``prepare``, the checks it collected run.
     """
-    collector = Collector(student, hidden_visibility)
-    targets = [str(PUBLIC_TESTS)] + ([str(SUITES)] if include_hidden else [])
-    targets += ["--collect-only"] if collect_only else []
-    # No plugin but ours (an installed one, hypothesis's say, would cost seconds or change what
-    # runs) and no assertion rewriting (the checks fail with their own messages).
-    args = [*targets, "-q", *UNUSED_PLUGINS, "--rootdir", str(paths.ROOT), "-o",
-            "addopts=", "-o", "testpaths=", "--import-mode=importlib", "--assert=plain",
-            "-W", "ignore", "--no-header", "--tb=short"]
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _no_autoload():
-        code = pytest.main(args, plugins=[collector])
+    prepared = next((p for p in PREPARED if not collect_only
+                     and p.serves(include_hidden, hidden_visibility)), None)
+    if prepared is not None:
+        collector, code, printed = prepared.run(student)
+    else:
+        collector = Collector(student, hidden_visibility)
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                _no_autoload():
+            code = pytest.main(_arguments(include_hidden, collect_only), plugins=[collector])
+        printed = sink.getvalue()
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if collector.collection_fault:
         raise collector.collection_fault
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise GraderFault(f"pytest could not run the suites (exit {code}):\n{sink.getvalue()}")
+        raise GraderFault(f"pytest could not run the suites (exit {code}):\n{printed}")
     return collector
 
 
@@ -234,6 +332,10 @@ def collect_checks(include_hidden: bool = True,
                    hidden_visibility: str = "visible") -> list[CheckResult]:
     """Every check with its function, points and visibility, in results.json's order, without
     running any."""
+    prepared = next((p for p in PREPARED if p.sound and (p.include_hidden, p.hidden_visibility)
+                     == (include_hidden, hidden_visibility)), None)
+    if prepared is not None:
+        return Results([CheckResult(**test) for test in prepared.checks]).tests
     collector = run_suites(None, include_hidden, True, hidden_visibility)
     return Results(collector.results()).tests
 
