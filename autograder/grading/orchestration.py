@@ -99,10 +99,14 @@ def grade(path, include_hidden: bool = True, isolation: Isolation | None = None,
             return _unloadable(str(error), isolation, include_hidden, hidden_visibility,
                                started=started)
         staged = handed_in.path
-        module = sandbox.Module(staged.read_bytes(), name="kmeans")
+        # What the submission may import is what the assignment says, whatever else the
+        # grader's own installation holds (scikit-learn, say): the grade is the same anywhere.
+        importable = tuple(feedback_template().AVAILABLE)
+        module = sandbox.Module(staged.read_bytes(), name="kmeans", importable=importable)
         if staged.suffix == ".ipynb":  # its module part is taken inside the sandbox
             module = sandbox.Module(module.source, staged.name,
-                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS, "kmeans")
+                                    paths.require(paths.STUB).read_bytes(), FUNCTIONS, "kmeans",
+                                    importable)
     finally:
         sandbox.remove_tree(scratch)
     with sandbox.Sandbox(module, isolation, limits, hidden_paths(),

@@ -141,6 +141,7 @@ def _launch(process, fds, module, hidden) -> tuple[list[str], dict]:
                 "source": str(process.stage / "module"), "scratch": str(scratch),
                 "notebook": module.notebook, "prelude": str(process.stage / "prelude"),
                 "expected": list(module.expected), "name": module.name,
+                "importable": None if module.importable is None else list(module.importable),
                 "readable": readable_paths(hidden), "landlock": isolation.landlock,
                 "seccomp": isolation.seccomp, "rlimits": limits.rlimits(process.uid is not None),
                 "parent": None if isolation.mode.namespaced else os.getpid(),
@@ -341,13 +342,16 @@ class _Process:
 class Module:
     """What a worker loads: ``source``, the bytes of a .py file, or with ``notebook`` (its name)
     a notebook's, whose module part (notebook.py) runs after ``prelude`` (a .py source) and must
-    define one of ``expected``. It runs as a module called ``name``."""
+    define one of ``expected``. It runs as a module called ``name``, whose own code may import
+    only the standard library and ``importable`` (unless that is None)."""
 
     source: bytes
     notebook: str | None = None
     prelude: bytes = b""
     expected: tuple = ()
     name: str = "module"  # the __name__ it runs under
+    importable: tuple | None = None  # the packages its code may import besides the standard
+    # library (top-level names); None: whatever the Python installation holds
 
 
 class Sandbox:

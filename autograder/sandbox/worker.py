@@ -206,9 +206,44 @@ def error_reply(error):
         "line": line if type(line) is int else None, "where": where}}
 
 
+def confine_imports(importable, name: str) -> None:
+    """Let the code of the module called ``name`` import only the standard library and the
+    packages ``importable`` names (top-level names); None leaves imports as they are. Whatever
+    else the Python installation holds fails for it as a missing package would, so the grade
+    does not depend on what the grader's machine happens to have installed; the packages it
+    imports do theirs as usual (matplotlib its own dependencies, say)."""
+    if importable is None:
+        return
+    allowed = frozenset(importable) | sys.stdlib_module_names
+    real_import, real_import_module = builtins.__import__, importlib.import_module
+
+    def refused(wanted, importer) -> bool:
+        return (isinstance(importer, dict) and importer.get("__name__") == name
+                and isinstance(wanted, str) and wanted.partition(".")[0] not in allowed)
+
+    def missing(wanted: str):
+        top = wanted.partition(".")[0]
+        return ModuleNotFoundError(f"No module named {top!r}", name=top)
+
+    def guarded_import(wanted, globals=None, locals=None, fromlist=(), level=0):
+        importer = sys._getframe(1).f_globals if globals is None else globals  # __import__()
+        if level == 0 and refused(wanted, importer):
+            raise missing(wanted)
+        return real_import(wanted, globals, locals, fromlist, level)
+
+    def guarded_import_module(wanted, package=None):
+        if refused(wanted, sys._getframe(1).f_globals) and not str(wanted).startswith("."):
+            raise missing(wanted)
+        return real_import_module(wanted, package)
+
+    builtins.__import__ = guarded_import
+    importlib.import_module = guarded_import_module
+
+
 def load(source: str) -> tuple[dict, dict]:
     """Run the module (a notebook: its prelude, then its module part); reply with its names."""
     module, notes, text = {"__name__": SETTINGS["name"], "__file__": source}, [], ""
+    confine_imports(SETTINGS.get("importable"), SETTINGS["name"])
     try:
         if SETTINGS.get("notebook"):
             import notebook

@@ -158,3 +158,40 @@ def test_nothing_is_left_running_or_staged_when_it_is_stopped(tmp_path):
         stage, popen = box.process.stage, box.process.popen
     assert box.process is None and popen.returncode is not None
     assert not stage.exists()
+
+
+IMPORTS = b'''
+import importlib, json  # the standard library is always there
+import numpy
+
+def attempts():
+    found = []
+    for attempt in (lambda: __import__("nbformat"), lambda: importlib.import_module("nbformat"),
+                    lambda: __import__("nbformat.v4", fromlist=["new_notebook"])):
+        try:
+            attempt()
+            found.append("imported")
+        except ModuleNotFoundError as error:
+            found.append(str(error))
+    return found
+'''
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_module_imports_only_what_it_is_allowed_whatever_the_installation_holds(mode):
+    """nbformat is installed beside the grader (the test extras): a module allowed only numpy
+    (and the standard library) finds it missing three ways; allowed anything, it finds it (and
+    imports it where the installation is readable; a worker that left root, with a Python
+    others cannot read, fails only inside it, on what was not imported before it left), so what
+    refuses it is the allowance, not the installation."""
+    isolation = sandbox.detect(forced=mode)
+    runs = {}
+    for importable in (("numpy",), None):
+        module = sandbox.Module(IMPORTS, name="kmeans", importable=importable)
+        with sandbox.Sandbox(module, isolation, prefix="jail-test-") as box:
+            assert isinstance(box.start(), sandbox.Loaded)
+            runs[importable] = call(box, "attempts")
+    assert runs[("numpy",)] == ["No module named 'nbformat'"] * 3
+    assert "nbformat" not in " ".join(runs[None])
+    if mode == "bubblewrap":
+        assert runs[None] == ["imported"] * 3
