@@ -18,9 +18,9 @@ import numpy as np
 # Distances are computed in blocks of at most this many (example, centroid) pairs, so memory
 # stays bounded however many examples there are. The size is measured (benchmarks/kmeans_speed.py
 # --reference-breakdown): smaller blocks spend more on numpy's per-call overhead, and at 2**16 a
-# 3-feature block's product (4 columns with the 1s) has 2**18 multiply-adds, the most OpenBLAS
-# does on one thread. Past that it wakes its other threads, which for a product this thin made
-# the step 10 to 17 times costlier in CPU; larger blocks held to one thread were no faster.
+# 3-feature block's product (4 columns with the 1s) has 2**18 multiply-adds, half the 2**19 at
+# which OpenBLAS wakes a second thread; for a product this thin that made the step 8 to 17
+# times costlier in CPU, and larger blocks held to one thread were no faster.
 _BLOCK_ENTRIES = 2**16
 
 
