@@ -28,7 +28,8 @@ Two groups of rows, one table:
   scikit-learn's k-means++ on the decoded pixels, in wall and CPU seconds and peak memory.
 - **Lloyd step** (12 million uniform points in 3-D, float32 and float64, K = 16 and 64): one
   step of the graded reference (`find_closest_centroids` then `compute_centroid_means`) against
-  one of scikit-learn's lloyd (the difference of 4 steps and 1, over 3), in wall and CPU seconds,
+  one of scikit-learn's lloyd (the difference of 4 steps and 1, over 3, the least of two fits
+  each), in wall and CPU seconds,
   medians of 3 rounds that take every method in turn;
   and the reference's step as it was before its product took the 1s column (``previous_step``,
   the same labels and means), to show what that change did. ``--reference-breakdown`` prints
@@ -314,8 +315,11 @@ def lloyd_step(method: str, dtype: str, K: int) -> dict:
         return lambda: KMeans(K, init=centroids.astype(dtype), n_init=1, max_iter=steps, tol=0,
                               algorithm="lloyd").fit(X)
 
-    one, four = timed(fit(1)), timed(fit(4))
-    return {"wall": (four[0] - one[0]) / 3, "cpu": (four[1] - one[1]) / 3}
+    # Each fit twice, alternately, and the least of each: under load a single difference of 4
+    # steps and 1 can come out below zero.
+    runs = [(timed(fit(1)), timed(fit(4))) for _ in range(2)]
+    one, four = (np.min([run[i] for run in runs], axis=0) for i in (0, 1))
+    return {"wall": float(four[0] - one[0]) / 3, "cpu": float(four[1] - one[1]) / 3}
 
 
 def available(method: str) -> bool:
