@@ -16,11 +16,11 @@ import numpy as np
 
 ### BEGIN SOLUTION
 # Distances are computed in blocks of at most this many (example, centroid) pairs, so memory
-# stays bounded however many examples there are (2**16 float64 entries = 512 KiB a block, which
-# stays in a core's cache). A block's product then has at most 3 * 2**16 multiply-adds for
-# 3-feature data, under the 2**18 past which OpenBLAS spreads one product over its own threads:
-# for a product this thin, waking them cost more than the product (blocks of 2**20 entries made
-# a step on 3 million colours 3 to 7 times slower on a busy 2-core machine).
+# stays bounded however many examples there are. The size is measured (benchmarks/kmeans_speed.py
+# --reference-breakdown): smaller blocks spend more on numpy's per-call overhead, and at 2**16 a
+# 3-feature block's product (4 columns with the 1s) has 2**18 multiply-adds, half the 2**19 at
+# which OpenBLAS wakes a second thread; for a product this thin that made the step 8 to 17
+# times costlier in CPU, and larger blocks held to one thread were no faster.
 _BLOCK_ENTRIES = 2**16
 
 
@@ -67,20 +67,29 @@ def find_closest_centroids(X, centroids):
         raise ValueError(f"X has {X.shape[1]} features but centroids have {n}")
 
     # ||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2, and ||x||^2 is the same for every centroid, so
-    # argmin over ||c||^2 - 2 x.c is the nearest centroid: one matrix product per block.
+    # argmin over ||c||^2 - 2 x.c is the nearest centroid. With a 1 after each example's features
+    # and ||c||^2 under -2 c, that is one matrix product per block: [x, 1] @ [[-2 C.T], [||c||^2]]
+    # (the product adds 1 * ||c||^2 last, the same rounding as adding it afterwards).
     # Shifting examples and centroids by the same whole-number vector changes no distance but
     # keeps the numbers small (so the expanded form stays accurate) and integer data exact (so
     # exact ties stay exact and go to the lowest index).
     shift = np.round(centroids.mean(axis=0))
     C = centroids - shift
-    c_sq = np.einsum("kn,kn->k", C, C)
-    idx = np.empty(X.shape[0], dtype=np.int64)
-    rows = max(1, _BLOCK_ENTRIES // K)
-    minus_two_CT = -2.0 * C.T
-    for start in range(0, X.shape[0], rows):
-        scores = (X[start:start + rows] - shift) @ minus_two_CT
-        scores += c_sq
-        idx[start:start + rows] = np.argmin(scores, axis=1)
+    product = np.vstack([-2.0 * C.T, np.einsum("kn,kn->k", C, C)])  # (n + 1, K)
+    m = X.shape[0]
+    rows = max(1, min(m, _BLOCK_ENTRIES // K))
+    # A block's examples, shifted and made float64, and its scores: allocated once and written
+    # into by every block. Row j of `shifted` is feature j of the block's examples (the last row
+    # the 1s), so the subtraction runs along whole rows rather than 3 numbers at a time.
+    shifted = np.ones((n + 1, rows))
+    scores = np.empty((rows, K))
+    idx = np.empty(m, dtype=np.int64)
+    for start in range(0, m, rows):
+        stop = min(start + rows, m)
+        block = slice(0, stop - start)  # the last block can be shorter
+        np.subtract(X[start:stop].T, shift[:, None], out=shifted[:n, block])
+        np.matmul(shifted[:, block].T, product, out=scores[block])
+        np.argmin(scores[block], axis=1, out=idx[start:stop])
     return idx
     ### END SOLUTION
 

@@ -305,21 +305,47 @@ def old_means(X, idx, K):
 
 
 
-@settings(max_examples=60, deadline=None)
+def todays_closest(X, centroids, block_entries):
+    """find_closest_centroids as it was before its product took a column of 1s, kept as the
+    oracle its labels are held to: a new shifted block and new scores for each block of rows,
+    then ``scores += ||c||^2`` and argmin."""
+    X = np.asarray(X)
+    X = X if X.dtype == np.float32 else X.astype(float)
+    centroids = np.asarray(centroids, dtype=float)
+    shift = np.round(centroids.mean(axis=0))
+    C = centroids - shift
+    c_sq = np.einsum("kn,kn->k", C, C)
+    idx = np.empty(X.shape[0], dtype=np.int64)
+    rows = max(1, block_entries // len(C))
+    minus_two_CT = -2.0 * C.T
+    for start in range(0, X.shape[0], rows):
+        scores = (X[start:start + rows] - shift) @ minus_two_CT
+        scores += c_sq
+        idx[start:start + rows] = np.argmin(scores, axis=1)
+    return idx
+
+
+@settings(max_examples=80, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 3000), n=st.integers(1, 4),
-       K=st.integers(1, 40), dtype=st.sampled_from([np.float32, np.float64]),
-       levels=st.sampled_from([0, 2, 5, 256]), duplicates=st.booleans())
-def test_a_lloyd_step_is_the_old_formulas(ref, seed, m, n, K, dtype, levels, duplicates):
-    """On random data, float32 or float64, with exact ties (few levels, centroids repeated),
-    find_closest_centroids gives the old formula's labels and compute_centroid_means its means,
-    bit for bit, across block boundaries (small blocks here)."""
+       K=st.integers(1, 40), dtype=st.sampled_from([np.float32, np.float64, np.int64, np.uint8]),
+       levels=st.sampled_from([0, 2, 5, 256]), duplicates=st.booleans(),
+       offset=st.sampled_from([0.0, 1e3, 1e6, 1e9, 1e12, -1e15]))
+def test_a_lloyd_step_is_the_old_formulas(ref, seed, m, n, K, dtype, levels, duplicates, offset):
+    """On random data, float32, float64 or integers, with exact ties (few levels, centroids
+    repeated) and far from the origin, find_closest_centroids gives the labels it gave before
+    (in blocks of any size, and all rows at once) and compute_centroid_means the old formula's
+    means, bit for bit, across block boundaries (small blocks here)."""
     rng = np.random.default_rng(seed)
     X = rng.random((m, n))
     if levels:  # whole numbers: many exact ties
         X = np.floor(X * levels)
+    if dtype == np.uint8:
+        X = np.floor(X * (255 / max(levels, 1)))
+    else:
+        X = X + offset
     X = X.astype(dtype)
     centroids = X[rng.integers(0, m, size=K)].astype(float) if duplicates else \
-        rng.random((K, n)) * max(levels, 1)
+        rng.random((K, n)) * max(levels, 1) + (0 if dtype == np.uint8 else offset)
     before = X.copy()
     saved = ref._BLOCK_ENTRIES
     ref._BLOCK_ENTRIES = int(rng.integers(1, 200))
@@ -327,6 +353,18 @@ def test_a_lloyd_step_is_the_old_formulas(ref, seed, m, n, K, dtype, levels, dup
         idx = ref.find_closest_centroids(X, centroids)
     finally:
         ref._BLOCK_ENTRIES = saved
+    np.testing.assert_array_equal(idx, todays_closest(X, centroids, int(rng.integers(1, 200))))
+    np.testing.assert_array_equal(idx, todays_closest(X, centroids, 2**16))
     np.testing.assert_array_equal(idx, expanded_closest(X, centroids))
     np.testing.assert_array_equal(ref.compute_centroid_means(X, idx, K), old_means(X, idx, K))
     np.testing.assert_array_equal(X, before)
+
+
+def test_closest_labels_with_non_finite_values_are_the_old_ones(ref):
+    """NaN and infinity give the labels they gave before (the same scores, the same argmin)."""
+    rng = np.random.default_rng(11)
+    X = rng.random((500, 3))
+    X[::7, 0], X[3::11, 1], X[5::13, 2] = np.nan, np.inf, -np.inf
+    centroids = rng.random((9, 3))
+    np.testing.assert_array_equal(ref.find_closest_centroids(X, centroids),
+                                  todays_closest(X, centroids, 2**16))
