@@ -117,6 +117,9 @@ def _check_depth(value) -> None:
         level, depth = below, depth + 1
 
 
+# The longest .npy header numpy's reader accepts (its default): one that lists 32 dimensions is
+# far shorter, so a longer one is never parsed into numbers here.
+MAX_HEADER = 10_000
 # The header numpy writes for an array of plain numbers, exactly: read without evaluating it.
 PLAIN_HEADER = re.compile(rb"\{'descr': '([<>|][biuf][0-9]{1,2})', 'fortran_order': (True|False), "
                           rb"'shape': \(((?:[0-9]{1,20}, )*[0-9]{1,20},?)?\), \} *\n\Z")
@@ -131,12 +134,18 @@ def _plain_header(blob: bytes):
     if len(blob) < start:
         return None
     length = int.from_bytes(blob[8:start], "little")
+    if length > MAX_HEADER:  # numpy's reader refuses it, and says so
+        return None
     match = PLAIN_HEADER.match(blob, start, start + length)
     if match is None:
         return None
     descr, fortran, shape = match.groups()
+    try:
+        dtype = np.dtype(descr.decode())
+    except TypeError:  # '<f99' has the shape of a dtype but is none: numpy's reader says so
+        return None
     return (tuple(int(n) for n in shape.split(b",") if n.strip()) if shape else (),
-            fortran == b"True", np.dtype(descr.decode()), start + length)
+            fortran == b"True", dtype, start + length)
 
 
 def _array(blob: bytes, key: str) -> np.ndarray:

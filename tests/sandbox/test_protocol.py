@@ -123,3 +123,28 @@ def test_forged_value_descriptions_are_refused(spec, problem):
 def test_strings_from_the_worker_are_capped_and_printable():
     assert len(protocol.text("x" * (protocol.MAX_TEXT + 10))) == protocol.MAX_TEXT
     assert protocol.text("a\udc80b").encode("utf-8") == b"a\\udc80b"
+
+
+def plain_blob(text: str, version: int = 1) -> bytes:
+    """A .npy blob whose header is ``text`` (padded as numpy pads it), with no data."""
+    head = (text + "\n").encode()
+    if version == 1:
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head
+    return b"\x93NUMPY\x02\x00" + struct.pack("<I", len(head)) + head
+
+
+def test_a_header_of_plain_shape_but_of_any_length_is_refused_as_numpy_refuses_it():
+    """A header that looks like numpy's own but lists 5,000 dimensions (a reply's 32 MiB could
+    hold ten million) is refused by its length before it is parsed into numbers, as numpy's
+    reader refuses any header over 10,000 bytes."""
+    text = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + "1, " * 4_999 + "1), }"
+    blob = plain_blob(text, version=2)
+    with pytest.raises(FrameError, match="unreadable header"):
+        send(frame({"ok": True}, blob, {"a": len(blob)}))
+
+
+@pytest.mark.parametrize("descr", ["<f99", "|b9", "<i3", "<u0"])
+def test_a_plain_looking_header_of_a_dtype_numpy_does_not_know_is_refused(descr):
+    blob = plain_blob(f"{{'descr': '{descr}', 'fortran_order': False, 'shape': (2,), }}")
+    with pytest.raises(FrameError):
+        send(frame({"ok": True}, blob + b"\0" * 16, {"a": len(blob) + 16}))
