@@ -4,12 +4,12 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
 from .commands import build_parser
 from .files import write_atomically
 
 
 def _stub(args) -> int:
+    from . import paths
     from .stubgen import MarkerError, make_stub
 
     if paths.INSTALLED:
@@ -49,7 +49,12 @@ def _compress(args) -> int:
     from .compress import TerminalProgress, compress_photo
     from .imaging import ImageError
 
-    photo = Path(args.photo) if args.photo else paths.require(paths.PHOTO)
+    if args.photo:
+        photo = Path(args.photo)
+    else:
+        from . import paths
+
+        photo = paths.require(paths.PHOTO)
     out = Path(args.out) if args.out else Path(f"{photo.stem}-{args.colors}colours.png")
     compare = None
     if args.compare:
@@ -79,6 +84,7 @@ def _missing(path) -> str | None:
 
 
 def _grade(args) -> int:
+    from . import paths
     from .grading import grade_and_write
 
     if problem := _missing(args.path):
@@ -96,6 +102,7 @@ def _grade(args) -> int:
 
 
 def _check(args) -> int:
+    from . import paths
     from .grading import GraderFault, grade, print_fault, summary_table
 
     path = Path(args.file) if args.file else _in_this_folder()
@@ -182,6 +189,7 @@ def _release(args) -> int:
 
 
 def _otter(args) -> int:
+    from . import paths
     from .otter import MasterError, write_master, write_tests
 
     if args.master:
@@ -204,6 +212,14 @@ def _fail(message: str, status: int = 2) -> int:
     return status
 
 
+# OpenBLAS's idle worker threads spin (calling sched_yield) for 2**28 cycles, about 0.1 s, after
+# numpy starts them and after each threaded call, before they sleep: for `compress` on a
+# 1-megapixel photo that was 0.1 to 0.2 of its 0.5 CPU seconds, in every phase. 2**4 cycles, the
+# least OpenBLAS takes, keeps the same threads and so the same results, without the spinning. Set
+# only when numpy is not imported yet (it reads the setting once) and unless it is set already.
+QUIET_BLAS = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
 RUN = {"stub": _stub, "compress": _compress, "grade": _grade, "check": _check,
        "batch": _batch, "gradescope": _gradescope, "release": _release, "otter": _otter}
 
@@ -211,6 +227,9 @@ RUN = {"stub": _stub, "compress": _compress, "grade": _grade, "check": _check,
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((word for word in argv if not word.startswith("-")), None)
+    if command == "compress" and "numpy" not in sys.modules:
+        for name, value in QUIET_BLAS.items():
+            os.environ.setdefault(name, value)
     args = build_parser(command if command in RUN else None).parse_args(argv)
     out_arg = getattr(args, "master", None) or getattr(args, "out", None)
     if out_arg:  # checked before any work: a typo costs no grading time
@@ -219,8 +238,6 @@ def main(argv=None) -> int:
             return _fail(problem)
     try:
         return RUN[args.command](args)
-    except paths.ProjectFilesMissing as error:
-        return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except ModuleNotFoundError as error:
@@ -229,10 +246,13 @@ def main(argv=None) -> int:
         return _fail(f"`{args.command}` is an instructor's command, not part of the student "
                      f"release ({error.name} is not here): `check` is")
     except Exception as error:
-        # A grading setting to fix (SetupFault) is one line too. Only the commands that grade
-        # import the grader (pytest, the sandbox): `compress` and `stub` never pay for it, and
-        # a command that did not import it cannot have raised its fault.
-        grading = sys.modules.get(f"{__package__}.grading")
-        if grading is not None and isinstance(error, grading.SetupFault):
-            return _fail(str(error))
+        # A file of the project's missing (ProjectFilesMissing) and a grading setting to fix
+        # (SetupFault) are one line each. Only the commands that need them import the module
+        # that finds the project's files (importlib.resources, zipfile: 10 ms) and the grader
+        # (pytest, the sandbox): `compress` of a photo never pays for either, and a command that
+        # did not import one cannot have raised its fault.
+        for module, fault in (("paths", "ProjectFilesMissing"), ("grading", "SetupFault")):
+            found = sys.modules.get(f"{__package__}.{module}")
+            if found is not None and isinstance(error, getattr(found, fault)):
+                return _fail(str(error))
         raise
