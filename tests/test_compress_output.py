@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 import warnings
+import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from autograder import compress, imaging, paths, reference
+from autograder.compress import command
 from autograder.cli import main
 
 COFFEE = paths.DATA / "coffee.jpg"
@@ -210,6 +212,47 @@ def test_no_pillow_bomb_warning_before_the_tools_own_refusal(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert err == (f"error: {refused} has more than 2000 pixels, more than this tool "
                    f"handles in memory; scale it down first\n")
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The (kind, body) chunks of a PNG file, each checked against its CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        length, kind = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8]
+        body = data[at + 8:at + 8 + length]
+        assert int.from_bytes(data[at + 8 + length:at + 12 + length], "big") == \
+            zlib.crc32(kind + body), kind
+        chunks.append((kind, body))
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 16, 17, 256])
+@pytest.mark.parametrize("width", [1, 7, 13])
+def test_the_palette_png_holds_exactly_the_palette_and_every_index(tmp_path, monkeypatch, K,
+                                                                   width):
+    """The palette PNG (written without Pillow) reads back as exactly the K colours and the
+    index of every pixel, at the bit depth Pillow would write (1, 2, 4 or 8 bits a pixel,
+    rows of any width), also when its rows are compressed a few at a time."""
+    monkeypatch.setattr(command, "PNG_BLOCK", 16)  # one or a few rows a block
+    rng = np.random.default_rng(1000 * K + width)
+    palette = rng.integers(0, 256, (K, 3), dtype=np.uint8)
+    labels = rng.integers(0, K, (9, width), dtype=np.uint8)
+    out = tmp_path / "out.png"
+    assert compress.write_indexed(palette, labels, out, "PNG") is True
+    chunks = png_chunks(out.read_bytes())
+    assert [kind for kind, _ in chunks] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
+    assert chunks[1][1] == palette.tobytes()
+    pillow = io.BytesIO()
+    im = Image.fromarray(labels, mode="L")
+    im.putpalette(palette.ravel().tolist(), rawmode="RGB")
+    im.save(pillow, format="PNG")
+    assert chunks[0][1] == png_chunks(pillow.getvalue())[0][1]  # size, bit depth, palette type
+    with Image.open(out) as im:
+        assert im.mode == "P"
+        np.testing.assert_array_equal(np.asarray(im), labels)
+        assert im.getpalette()[:3 * K] == palette.ravel().tolist()
 
 
 def test_compressing_a_photo_quiets_openblas_and_leaves_the_project_files_alone(tmp_path):

@@ -4,8 +4,10 @@ It reads the photo, finds its distinct colours once (:mod:`.colours`), chooses K
 K-means on them (:mod:`.palette`), and writes the result: by default an indexed (palette) PNG.
 """
 
+import struct
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,23 +147,88 @@ def write_indexed(palette: np.ndarray, labels: np.ndarray, out: Path, fmt: str,
                   rgb: bool = False) -> bool:
     """Write the image ``palette[labels]``: with the palette itself when it has at most 256
     colours (and ``rgb`` is false), else as RGB. Returns whether a palette was written."""
-    from PIL import Image
-
     out.parent.mkdir(parents=True, exist_ok=True)
     indexed = len(palette) <= 256 and not rgb
+    if indexed and fmt == "PNG":
+        with replacing(out) as handle:  # a photo half written is never left under its name
+            write_palette_png(handle, palette, labels)
+        return True
+    from PIL import Image
+
     if indexed:
         im = Image.fromarray(labels.astype(np.uint8, copy=False), mode="L")
         im.putpalette(palette.ravel().tolist(), rawmode="RGB")
     else:
         im = Image.fromarray(palette[labels], mode="RGB")
-    # A PNG is written at zlib's default level in one pass: Pillow's optimize (level 9) took 9
-    # times the CPU on a 12-megapixel palette image for a file 7% smaller.
+    # An RGB PNG is written at zlib's default level in one pass: Pillow's optimize (level 9)
+    # took 9 times the CPU on a 12-megapixel palette image for a file 7% smaller.
     options = {"optimize": True} if fmt == "GIF" else {}
     if fmt == "TIFF":
         options = {"compression": "tiff_deflate"}
-    with replacing(out) as handle:  # a photo half written is never left under its name
+    with replacing(out) as handle:
         im.save(handle, format=fmt, **options)
     return indexed
+
+
+# The rows of a palette PNG are compressed this many bytes at a time (not all copied at once).
+PNG_BLOCK = 1 << 20
+
+
+def png_bits(K: int) -> int:
+    """The bit depth of a palette PNG of K colours: 1, 2, 4 or 8 (as Pillow chooses it)."""
+    return 1 if K <= 2 else 2 if K <= 4 else 4 if K <= 16 else 8
+
+
+def write_palette_png(handle, palette: np.ndarray, labels: np.ndarray) -> None:
+    """Write to the binary ``handle`` the palette PNG of (K, 3) uint8 ``palette`` (K <= 256)
+    and (H, W) ``labels`` in [0, K): the K colours and, at :func:`png_bits` a pixel, every
+    pixel's index, with no filter and zlib at its default level.
+
+    The same pixels, palette and bit depth as Pillow's PNG of the image, written without it:
+    Pillow chooses a filter for every row at 1 to 4 bits a pixel, which the PNG specification
+    advises against for palette images. With none, on the benchmark's photo at 1 megapixel the
+    PNG at K = 8 (4 bits a pixel) was 17% smaller and took 11 ms of CPU to write against 16,
+    at K = 16 19% smaller in 17 ms against 24 (at 12 megapixels: 13% smaller, 122 ms against
+    174). At 8 bits a pixel (K = 64) the file and the time are Pillow's, nearly all zlib's;
+    a lower level than zlib's default (6) wrote files 5% (level 5, in half the time) to 40%
+    (level 1) larger.
+    """
+    labels = np.asarray(labels)
+    height, width = labels.shape
+    bits = png_bits(len(palette))
+    per_byte = 8 // bits
+    row_bytes = -(-width // per_byte)
+    rows = max(1, PNG_BLOCK // (row_bytes + 1))
+    block = np.zeros((min(rows, height), 1 + row_bytes), dtype=np.uint8)  # column 0: filter 0
+    spread = None if per_byte == 1 else np.zeros((len(block), row_bytes * per_byte), np.uint8)
+    deflate, parts = zlib.compressobj(), []
+    for top in range(0, height, rows):
+        part = labels[top:top + rows]
+        n = len(part)
+        if spread is None:
+            block[:n, 1:] = part
+        else:  # per_byte indices a byte, the first in the high bits
+            spread[:n, :width] = part
+            packed = spread[:n].reshape(n, row_bytes, per_byte)
+            np.left_shift(packed[:, :, 0], 8 - bits, out=block[:n, 1:])
+            for j in range(1, per_byte):
+                block[:n, 1:] |= packed[:, :, j] << (8 - bits * (j + 1))
+        parts.append(deflate.compress(block[:n]))
+    parts.append(deflate.flush())
+    handle.write(b"\x89PNG\r\n\x1a\n")
+    _png_chunk(handle, b"IHDR", [struct.pack(">IIBBBBB", width, height, bits, 3, 0, 0, 0)])
+    _png_chunk(handle, b"PLTE", [np.ascontiguousarray(palette, dtype=np.uint8).tobytes()])
+    _png_chunk(handle, b"IDAT", parts)
+    _png_chunk(handle, b"IEND", [])
+
+
+def _png_chunk(handle, kind: bytes, parts) -> None:
+    handle.write(struct.pack(">I", sum(len(part) for part in parts)) + kind)
+    crc = zlib.crc32(kind)
+    for part in parts:
+        handle.write(part)
+        crc = zlib.crc32(part, crc)
+    handle.write(struct.pack(">I", crc))
 
 
 def same_file(a: Path, b: Path) -> bool:
