@@ -178,3 +178,29 @@ def test_bounded_steps_give_the_labels_of_full_scores(K):
             centroids = centroids + rng.normal(scale=1e-3, size=centroids.shape)
         np.testing.assert_array_equal(bounded.closest(centroids), steps.closest(centroids))
     assert bounded.rescored < 40 * len(X)
+
+
+def test_the_fast_steps_know_the_graded_functions_blocks(ref):
+    """The rows the graded function multiplies alone (with numpy's one-row routine, whose
+    rounding differs from a matrix product's) are found from its own block size."""
+    assert lloyd.REFERENCE_BLOCK_ENTRIES == ref._BLOCK_ENTRIES
+    rows = ref._BLOCK_ENTRIES // 16
+    assert list(lloyd.alone_in_reference(2 * rows + 1, 16)) == [2 * rows]
+    assert list(lloyd.alone_in_reference(2 * rows + 2, 16)) == []
+    assert list(lloyd.alone_in_reference(1, 16)) == [0]
+    assert list(lloyd.alone_in_reference(3, ref._BLOCK_ENTRIES * 2)) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("K", [2, 16])
+def test_rows_scored_alone_or_in_any_subset_get_the_graded_labels(ref, K):
+    """Whichever rows are rescored, one alone or many, each gets the label the graded
+    function gives it within all of X, the last row alone in its block there included."""
+    rng = np.random.default_rng(K)
+    m = 2 * (ref._BLOCK_ENTRIES // K) + 1  # the graded function's last block: one row
+    X = rng.integers(0, 256, size=(m, 3)) / 255.0
+    centroids = X[rng.choice(m, K, replace=False)] + rng.normal(0, 1e-3, size=(K, 3))
+    expected = ref.find_closest_centroids(X, centroids)
+    steps = lloyd.WeightedLloyd(X, np.ones(m))
+    for which in [np.array([m - 1]), np.array([0]), np.array([5, m - 1]),
+                  rng.choice(m, 301, replace=False), np.arange(m)]:
+        np.testing.assert_array_equal(steps.closest_two(centroids, which)[0], expected[which])

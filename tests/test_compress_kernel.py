@@ -65,11 +65,13 @@ def test_the_kernel_can_be_turned_off(monkeypatch):
 @needs_kernel
 @pytest.mark.parametrize("K", [1, 2, 7, 64])
 def test_one_step_is_the_same_in_both(K):
-    """Every output of a step (labels, bounds, sums, totals, the changed count), first with all
-    rows scored and then with the bounds, is the same from the kernel and from numpy; and the
-    labels are always those of every row's full scores."""
+    """Every output of a step (labels, bounds, the moves of the clusters' sums and totals, the
+    changed count), first with all rows scored and then with the bounds, is the same from the
+    kernel and from numpy; the labels are always those of every row's full scores, and the
+    sums kept by moving only the rows that changed cluster are every cluster's sums afresh."""
     rng = np.random.default_rng(K)
-    X = rng.integers(0, 32, size=(5000, 3)) / 31.0  # few values: many exact ties
+    rgb = (rng.integers(0, 32, size=(5000, 3)) * 8).astype(np.uint8)  # few values: exact ties
+    X = rgb / 255.0
     weights = rng.integers(1, 50, size=len(X)).astype(float)
     centroids = X[rng.choice(len(X), K, replace=False)].copy()
     state = {}
@@ -77,16 +79,21 @@ def test_one_step_is_the_same_in_both(K):
         labels = np.zeros(len(X), dtype=np.int32)
         upper, lower = np.zeros(len(X)), np.zeros(len(X))
         drift, far, c = np.zeros(K), 0.0, centroids.copy()
+        sums, totals = np.zeros((K, 3)), np.zeros(K)
         outputs = []
         for number in range(6):
-            sums, totals = np.empty((K, 3)), np.empty(K)
-            changed, rescored = step(X, weights, c, labels, upper, lower, drift, sums, totals,
-                                     number == 0, 1e-9, far)
+            changed, rescored = step(X, rgb, weights, c, labels, upper, lower, drift, sums,
+                                     totals, number == 0, 1e-9, far)
             full = np.argmin(fused.squared_distances(X, c), axis=1)
             np.testing.assert_array_equal(labels, full)
+            np.testing.assert_array_equal(totals, np.bincount(labels, weights, minlength=K))
+            for j in range(3):
+                afresh = np.bincount(labels, weights * rgb[:, j], minlength=K)
+                np.testing.assert_array_equal(sums[:, j], afresh)
             outputs.append((labels.copy(), upper.copy(), lower.copy(), sums.copy(),
                             totals.copy(), changed, rescored))
-            new = np.where((totals > 0)[:, None], sums / np.maximum(totals, 1)[:, None], c)
+            new = np.where((totals > 0)[:, None],
+                           sums / (255.0 * np.maximum(totals, 1)[:, None]), c)
             moved = np.sqrt(((new - c) ** 2).sum(axis=1))
             drift, far, c = drift + moved, far + moved.max(), new
         state[name] = outputs
@@ -94,6 +101,17 @@ def test_one_step_is_the_same_in_both(K):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
     assert state["kernel"][-1][-1] < len(X)  # the bounds spared some rows' scores
+    assert K == 1 or any(out[5] > 0 for out in state["kernel"][1:])  # some changed cluster
+
+
+@pytest.mark.parametrize("weights, problem", [
+    ([1.5, 2.0], "whole numbers"), ([-1.0, 2.0], "whole numbers"),
+    ([2.0 ** 45, 1.0], "below"), ([1.0], "weights must be")])
+def test_the_steps_refuse_weights_their_exact_sums_cannot_take(weights, problem):
+    """The clusters' sums are exact only for whole-number weights whose sums stay far below
+    2**53: other weights are refused, never summed inexactly."""
+    with pytest.raises(ValueError, match=problem):
+        fused.FusedLloyd(np.zeros((2, 3), dtype=np.uint8), np.array(weights))
 
 
 @needs_kernel

@@ -49,49 +49,53 @@ static inline double sq3(const double *x, const double *c) {
     return s;
 }
 
-/* step(X, weights, centroids, labels, upper, lower, drift, sums, totals, first, slack, far)
+/* step(X, rgb, weights, centroids, labels, upper, lower, drift, sums, totals, first, slack, far)
  *   -> (changed, rescored)
  *
- * X (m, 3) float64, weights (m,) float64, centroids (K, 3) float64; labels (m,) int32, upper,
- * lower (m,) float64 are read and written; sums (K, 3) and totals (K,) float64 are written: the
- * weighted sums of the rows of each cluster, added in row order.
+ * X (m, 3) float64: the rows rgb (m, 3) uint8 on the [0, 1] scale (rgb / 255); weights (m,)
+ * float64 whole numbers; centroids (K, 3) float64; labels (m,) int32, upper, lower (m,) float64
+ * are read and written; sums (K, 3) and totals (K,) float64 are added to: with first, every
+ * row's weights[i] * rgb[i] and weights[i] go to its cluster's; after, only a row whose label
+ * changed moves them, from its old cluster's to its new one's. Every such number is a whole
+ * number far below 2**53 (fused.py checks the weights), so each addition is exact and the
+ * sums are the same in whatever order they are made.
  *
  * Each row's label is the index of the least squared distance sq3 (the lowest on ties). Hamerly's
  * bounds skip the scores of a row whose upper bound on the distance to its own centroid is below
  * the lower bound on the distance to every other by more than slack; such a row's scores would
  * have given it the same label. The bounds are kept lazily, so that a row whose label is sure is
- * only read: drift (K,) float64 is how far each centroid has moved in all (the sum of its
- * moves), far the sum of the farthest moves; a row's upper bound is upper + drift[label], its
- * lower bound lower - far. With first, every row is scored. */
+ * only read (its label and two bounds): drift (K,) float64 is how far each centroid has moved in
+ * all (the sum of its moves), far the sum of the farthest moves; a row's upper bound is upper +
+ * drift[label], its lower bound lower - far. With first, every row is scored. */
 HOT static PyObject *step(PyObject *self, PyObject *args) {
-    PyObject *oX, *ow, *oC, *olab, *oup, *olo, *odr, *osum, *otot;
+    PyObject *oX, *orgb, *ow, *oC, *olab, *oup, *olo, *odr, *osum, *otot;
     int first;
     double slack, far;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOpdd", &oX, &ow, &oC, &olab, &oup, &olo, &odr, &osum,
-                          &otot, &first, &slack, &far))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOpdd", &oX, &orgb, &ow, &oC, &olab, &oup, &olo, &odr,
+                          &osum, &otot, &first, &slack, &far))
         return NULL;
-    Py_buffer bX, bw, bC, blab, bup, blo, bdr, bsum, btot;
+    Py_buffer bX, brgb, bw, bC, blab, bup, blo, bdr, bsum, btot;
     if (PyObject_GetBuffer(ow, &bw, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     Py_ssize_t m = bw.len / 8;
     if (PyObject_GetBuffer(oC, &bC, PyBUF_C_CONTIGUOUS) < 0) { PyBuffer_Release(&bw); return NULL; }
     Py_ssize_t K = bC.len / 24;
     int got = 0;
     if (get(oX, &bX, 0, 8, 3 * m, "X") == 0) { got = 1;
-    if (get(olab, &blab, 1, 4, m, "labels") == 0) { got = 2;
-    if (get(oup, &bup, 1, 8, m, "upper") == 0) { got = 3;
-    if (get(olo, &blo, 1, 8, m, "lower") == 0) { got = 4;
-    if (get(odr, &bdr, 0, 8, K, "drift") == 0) { got = 5;
-    if (get(osum, &bsum, 1, 8, 3 * K, "sums") == 0) { got = 6;
-    if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 7; }}}}}}}
+    if (get(orgb, &brgb, 0, 1, 3 * m, "rgb") == 0) { got = 2;
+    if (get(olab, &blab, 1, 4, m, "labels") == 0) { got = 3;
+    if (get(oup, &bup, 1, 8, m, "upper") == 0) { got = 4;
+    if (get(olo, &blo, 1, 8, m, "lower") == 0) { got = 5;
+    if (get(odr, &bdr, 0, 8, K, "drift") == 0) { got = 6;
+    if (get(osum, &bsum, 1, 8, 3 * K, "sums") == 0) { got = 7;
+    if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 8; }}}}}}}}
     PyObject *result = NULL;
-    if (got == 7 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
-    else if (got == 7) {
+    if (got == 8 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
+    else if (got == 8) {
         const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *drift = bdr.buf;
+        const uint8_t *rgb = brgb.buf;
         int32_t *labels = blab.buf;
         double *upper = bup.buf, *lower = blo.buf, *sums = bsum.buf, *totals = btot.buf;
         Py_ssize_t changed = 0, rescored = 0;
-        memset(sums, 0, 24 * K);
-        memset(totals, 0, 8 * K);
         /* the centroids column by column, and a row's K scores: a loop the compiler vectorises */
         double *soa = PyMem_RawMalloc(sizeof(double) * 4 * (size_t)K);
         if (soa == NULL) { PyErr_NoMemory(); goto done; }
@@ -102,49 +106,46 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < m; i++) {
             const double *x = X + 3 * i;
-            int32_t label;
+            int32_t label = -1;
             if (!first) {
                 label = labels[i];
                 double l = lower[i] - far;
-                if (upper[i] + drift[label] >= l - slack) {
-                    double u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
-                    if (u >= l - slack) goto rescore;
-                    upper[i] = u - drift[label];
-                }
-                goto add;
+                if (upper[i] + drift[label] < l - slack) continue;  /* sure: only read */
+                double u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
+                if (u < l - slack) { upper[i] = u - drift[label]; continue; }
             }
-        rescore:
-            {
-                const double x0 = x[0], x1 = x[1], x2 = x[2];
-                for (Py_ssize_t k = 0; k < K; k++) {  /* the same sums as sq3, in its order */
-                    double e0 = x0 - c0[k], e1 = x1 - c1[k], e2 = x2 - c2[k];
-                    double s = e0 * e0;
-                    s = s + e1 * e1;
-                    d[k] = s + e2 * e2;
-                }
-                double best = d[0], second = INFINITY;
-                int32_t at = 0;
-                for (Py_ssize_t k = 1; k < K; k++) {
-                    double v = d[k];
-                    if (v < second) {
-                        if (v < best) { second = best; best = v; at = (int32_t)k; }
-                        else second = v;
-                    }
-                }
-                if (!first && at != labels[i]) changed++;
-                rescored++;
-                labels[i] = label = at;
-                upper[i] = sqrt(best) - drift[at];
-                lower[i] = sqrt(second) + far;
+            const double x0 = x[0], x1 = x[1], x2 = x[2];
+            for (Py_ssize_t k = 0; k < K; k++) {  /* the same sums as sq3, in its order */
+                double e0 = x0 - c0[k], e1 = x1 - c1[k], e2 = x2 - c2[k];
+                double s = e0 * e0;
+                s = s + e1 * e1;
+                d[k] = s + e2 * e2;
             }
-        add:
-            {
+            double best = d[0], second = INFINITY;
+            int32_t at = 0;
+            for (Py_ssize_t k = 1; k < K; k++) {
+                double v = d[k];
+                if (v < second) {
+                    if (v < best) { second = best; best = v; at = (int32_t)k; }
+                    else second = v;
+                }
+            }
+            rescored++;
+            labels[i] = at;
+            upper[i] = sqrt(best) - drift[at];
+            lower[i] = sqrt(second) + far;
+            if (at != label) {  /* its weighted colour moves to its new cluster (exactly) */
                 double wi = w[i];
-                double *s = sums + 3 * label;
-                s[0] += x[0] * wi;
-                s[1] += x[1] * wi;
-                s[2] += x[2] * wi;
-                totals[label] += wi;
+                double r0 = wi * rgb[3 * i], r1 = wi * rgb[3 * i + 1], r2 = wi * rgb[3 * i + 2];
+                double *s = sums + 3 * at;
+                s[0] += r0; s[1] += r1; s[2] += r2;
+                totals[at] += wi;
+                if (label >= 0) {
+                    changed++;
+                    s = sums + 3 * label;
+                    s[0] -= r0; s[1] -= r1; s[2] -= r2;
+                    totals[label] -= wi;
+                }
             }
         }
         Py_END_ALLOW_THREADS
@@ -152,12 +153,13 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
         result = Py_BuildValue("nn", first ? (Py_ssize_t)-1 : changed, rescored);
     }
 done:
-    if (got >= 7) PyBuffer_Release(&btot);
-    if (got >= 6) PyBuffer_Release(&bsum);
-    if (got >= 5) PyBuffer_Release(&bdr);
-    if (got >= 4) PyBuffer_Release(&blo);
-    if (got >= 3) PyBuffer_Release(&bup);
-    if (got >= 2) PyBuffer_Release(&blab);
+    if (got >= 8) PyBuffer_Release(&btot);
+    if (got >= 7) PyBuffer_Release(&bsum);
+    if (got >= 6) PyBuffer_Release(&bdr);
+    if (got >= 5) PyBuffer_Release(&blo);
+    if (got >= 4) PyBuffer_Release(&bup);
+    if (got >= 3) PyBuffer_Release(&blab);
+    if (got >= 2) PyBuffer_Release(&brgb);
     if (got >= 1) PyBuffer_Release(&bX);
     PyBuffer_Release(&bC);
     PyBuffer_Release(&bw);

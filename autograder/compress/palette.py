@@ -87,11 +87,10 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
         max_iters = MAX_STEPS if init == "k-means++" else ASSIGNMENT_STEPS
     if not tol >= 0:
         raise ValueError(f"--tol must be 0 or more, got {tol}")
-    X = colours.scaled()
     counts = colours.counts
 
     def on_step(step, changed):
-        moved = "" if changed < 0 else f", {changed} of {len(X)} colours changed cluster"
+        moved = "" if changed < 0 else f", {changed} of {len(colours)} colours changed cluster"
         say(f"K-means step {step} of at most {max_iters}{moved}")
 
     if init == "random":  # exactly as compress_image: K distinct pixels, drawn with the seed
@@ -100,6 +99,7 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
         if pixels is None:
             raise ValueError("init='random' draws its initial colours from the pixels")
         initial = reference.load().kmeans_init_centroids(pixels, K, seed) / 255.0
+        X = colours.scaled()
         steps = []
         centroids, idx = run_weighted_kmeans(
             X, counts, initial, max_iters, until_stable=True,
@@ -107,17 +107,19 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
             lloyd=WeightedLloyd(X, counts))
         palette = np.clip(np.rint(centroids * 255.0), 0, 255).astype(np.uint8)
         return Quantized(palette, idx, len(steps), bool(steps) and steps[-1] == 0)
-    lloyd = FusedLloyd(X, counts)
+    lloyd = FusedLloyd(colours.rgb, counts)
+    X = lloyd.X  # the colours on the [0, 1] scale, as the steps see them
     rng = np.random.default_rng(seed)
-    seeding_rows, seeding_counts = X, counts
+    seeding_rgb, seeding_rows, seeding_counts = colours.rgb, X, counts
     if len(X) > SEEDING_ROWS:  # seed on a sample of pixels, as colours weighted by counts
         sample = rng.choice(len(X), size=SEEDING_ROWS, p=counts / counts.sum())
         rows, sample_counts = np.unique(sample, return_counts=True)
         if len(rows) >= 4 * K:
-            seeding_rows, seeding_counts = X[rows], sample_counts
+            seeding_rgb, seeding_counts = colours.rgb[rows], sample_counts
+            seeding_rows = X[rows]
     best, tries = None, tries_for(K)
     # the trials run on the seeding sample, until no colour changes cluster or TRIAL_STEPS
-    trial = FusedLloyd(seeding_rows, seeding_counts) if tries > 1 else None
+    trial = FusedLloyd(seeding_rgb, seeding_counts) if tries > 1 else None
     for attempt in range(1, tries + 1):
         say(f"choosing {K} initial colours: k-means++ seeding {attempt} of {tries}")
         start = kmeans_plus_plus(seeding_rows, seeding_counts, K, rng)
