@@ -208,7 +208,21 @@ RUN = {"stub": _stub, "compress": _compress, "grade": _grade, "check": _check,
        "batch": _batch, "gradescope": _gradescope, "release": _release, "otter": _otter}
 
 
+def one_blas_thread() -> None:
+    """Ask numpy's OpenBLAS for one thread, unless the operator chose or numpy is loaded.
+
+    OpenBLAS starts a thread per core when numpy is imported, and those threads spin on the
+    other cores for a while after it and after every product they share. These commands never
+    need them: the grader's products are small blocks on purpose, the compress command runs its
+    own two threads, and student code runs in workers set to one thread. Here importing numpy
+    took 0.19 CPU s for 0.08 s of wall time with them, 0.06 without.
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main(argv=None) -> int:
+    one_blas_thread()
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((word for word in argv if not word.startswith("-")), None)
     args = build_parser(command if command in RUN else None).parse_args(argv)
