@@ -1,9 +1,13 @@
 """`grade` and `check` as a user runs them: any path, a clear result, exit 0 unless the grader broke."""
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
+
+import pytest
 
 from autograder import paths
 from autograder.grading import collect_checks
@@ -289,3 +293,21 @@ def test_the_top_level_output_says_the_result_first_and_the_isolation_after(tmp_
     assert run("grade", str(paths.SOLUTION), "--out", str(out)).returncode == 0
     first = json.loads(out.read_text())["output"].splitlines()[0]
     assert first.endswith(". Every check passed.") and first.startswith(f"{total:g} / {total:g}: ")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.parametrize("preset, threads", [(None, "1"), ("2", "2")])
+def test_the_commands_ask_openblas_for_one_thread_unless_told(preset, threads):
+    """The command line asks numpy's OpenBLAS for one thread before numpy is imported (its idle
+    threads spin on the other cores), unless the operator set OPENBLAS_NUM_THREADS."""
+    code = ("import os; from autograder import cli; cli.one_blas_thread(); import numpy; "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=paths.ROOT)
+    assert done.returncode == 0, done.stderr
+    said, running = done.stdout.split()
+    assert said == threads
+    assert int(running) == 1 if threads == "1" else int(running) >= 1

@@ -49,6 +49,23 @@ static inline double sq3(const double *x, const double *c) {
     return s;
 }
 
+/* The least of d[0..K), K >= 1, none NaN: four running minimums, so that the comparisons do not
+ * wait on one another (a minimum is exact, so the order they are made in changes nothing). */
+static inline double least(const double *d, Py_ssize_t K) {
+    double m0 = INFINITY, m1 = INFINITY, m2 = INFINITY, m3 = INFINITY;
+    Py_ssize_t k = 0;
+    for (; k + 4 <= K; k += 4) {
+        m0 = d[k] < m0 ? d[k] : m0;
+        m1 = d[k + 1] < m1 ? d[k + 1] : m1;
+        m2 = d[k + 2] < m2 ? d[k + 2] : m2;
+        m3 = d[k + 3] < m3 ? d[k + 3] : m3;
+    }
+    for (; k < K; k++) m0 = d[k] < m0 ? d[k] : m0;
+    m0 = m1 < m0 ? m1 : m0;
+    m2 = m3 < m2 ? m3 : m2;
+    return m2 < m0 ? m2 : m0;
+}
+
 /* step(X, rgb, weights, centroids, labels, upper, lower, drift, sums, totals, first, slack, far)
  *   -> (changed, rescored)
  *
@@ -121,15 +138,13 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
                 s = s + e1 * e1;
                 d[k] = s + e2 * e2;
             }
-            double best = d[0], second = INFINITY;
+            /* the least score, the first centroid with it, and the least of the others (which
+             * is the same number on a tie): what np.argmin and a second minimum give */
+            double best = least(d, K);
             int32_t at = 0;
-            for (Py_ssize_t k = 1; k < K; k++) {
-                double v = d[k];
-                if (v < second) {
-                    if (v < best) { second = best; best = v; at = (int32_t)k; }
-                    else second = v;
-                }
-            }
+            while (d[at] != best) at++;
+            d[at] = INFINITY;
+            double second = least(d, K);
             rescored++;
             labels[i] = at;
             upper[i] = sqrt(best) - drift[at];

@@ -27,11 +27,26 @@ kernel's run of steps took 3.5 to 4 times less CPU than numpy's, which reads eve
 times a step. Keeping the sums rather than adding every row again cut a step in which few rows
 are rescored 2.7 times at 1 megapixel, K = 16 (0.48 to 0.18 ms, one thread).
 
-The steps stop when the centroids settle: when :data:`PATIENCE` (5) steps in a row have each
-lowered the distortion (the weighted sum of squared distances to the centroids) by at most
-``tol`` times itself, or when no colour changed cluster, or at the cap. The distortion is
-computed from the clusters' sums, which both implementations give bit for bit, so both stop at
-the same step.
+The steps start with momentum: the next centroids are the means just found plus ``beta`` times
+how far the means moved since the last step (``beta`` 0 at first, :data:`MOMENTUM_STEP` more
+after each step, at most :data:`MOMENTUM`). Lloyd's plain steps often creep along a slow slope
+(a hundred steps or more, each lowering the distortion by 1e-5 of it), where the means move the
+same way step after step; momentum takes those steps several at a time. A step whose distortion
+is above the least so far is an overshoot: the next step starts again from the means of that
+least, with no momentum. The momentum is off for good once a step lowers the distortion by at
+most ``tol`` of it; from there the steps are plain Lloyd steps, and at the cap they end on the
+means of the least distortion found. On the benchmark's photos (1, 4 and 12 megapixels at K = 8,
+16, 64; three small photos at K = 16, 64, 256) it took fewer steps in 10 of the 15 cases (up to
+3.2 times fewer: 187 to 59 at 1 megapixel, K = 16; 96 to 47 at 12 megapixels, K = 64), one more
+in three at K = 8 or 16, and more in one (41 to 57, to a distortion 1% lower); the distortion
+was as low or lower in all but one (0.014% higher).
+
+The steps stop when the centroids settle: when :data:`PATIENCE` (5) plain steps in a row have
+each lowered the distortion (the weighted sum of squared distances to the centroids) by at most
+``tol`` times itself, or when a plain step changed no colour's cluster, or at the cap. With
+``tol = 0`` there is no momentum: plain steps until no colour changes cluster. The distortion is
+computed from the clusters' sums, which both implementations give bit for bit, so both take the
+same steps and stop at the same one.
 """
 
 import functools
@@ -54,6 +69,10 @@ USE_KERNEL = True  # False (or KMEANS_COMPRESS_KERNEL=0): the numpy twin, even w
 SLACK = 1e-9
 # The steps stop once this many in a row have each lowered the distortion by at most tol of it.
 PATIENCE = 5
+# The momentum the steps start with (see the module): 0 on the first step, MOMENTUM_STEP more on
+# each step that lowers the least distortion so far, at most MOMENTUM.
+MOMENTUM = 1.0
+MOMENTUM_STEP = 0.1
 # From this many rows on a step is split in two halves (the kernel runs them on two threads).
 SPLIT_FROM = 1 << 15
 # Rows a block of the numpy twin's scores: (rows, K) float64 a few times over, in the cache.
@@ -161,8 +180,11 @@ class FusedLloyd:
                                       float(self.weights.sum()) * 255 < 2.0 ** 50):
             raise ValueError("weights must be whole numbers of pixels, in all below 2**42")
         whole = self.rgb.astype(np.int64)
-        # the sum of the weighted squared colours, as a whole number on the 0-255 scale
-        self.squares = float(self.weights @ np.einsum("mn,mn->m", whole, whole))
+        # the sum of the weighted squared colours, a whole number on the 0-255 scale, summed in
+        # integers (a float vector product of more than 10,000 numbers wakes OpenBLAS's threads,
+        # which then spin on the other core for a while)
+        self.squares = float(np.einsum("m,m->", self.weights.astype(np.int64),
+                                       np.einsum("mn,mn->m", whole, whole)))
         self.reach = float(np.sqrt((self.X ** 2).sum(axis=1).max())) if len(self.X) else 0.0
 
     def parts(self):
@@ -202,7 +224,10 @@ class FusedLloyd:
         the module), at most ``max_steps``. ``on_step(i, changed)`` is told after step i (from
         1) how many rows changed cluster (-1 for the first). Returns ``(centroids, idx, steps,
         stable)``: the (K, 3) centroids, every row's label for them (m,) int64, the steps run
-        and whether the last changed no label. An empty cluster keeps its centroid."""
+        and whether the last changed no label. An empty cluster keeps its centroid.
+
+        With ``tol > 0`` the steps start with momentum (see the module); with ``tol = 0`` they
+        are plain Lloyd steps until no row changes cluster."""
         centroids = np.array(initial, dtype=np.float64)
         K, m = len(centroids), len(self.X)
         compiled = kernel()
@@ -212,35 +237,51 @@ class FusedLloyd:
         sums, totals = np.zeros((K, 3)), np.zeros(K)  # each cluster's, kept from step to step
         drift, far = np.zeros(K), 0.0  # how far each centroid moved in all; the farthest moves
         slack = SLACK * (self.reach + float(np.sqrt((centroids ** 2).sum(axis=1).max())))
-        steps, changed, before, calm = 0, -1, np.inf, 0
+        steps, changed, calm = 0, -1, 0
+        best, best_means, last_means = np.inf, centroids, None  # the least distortion so far
+        accelerating, beta = tol > 0, 0.0
+        plain = True  # this step's centroids are means (or the initial ones), not extrapolated
         while steps < max_steps:
             changed = self.step(step, centroids, labels, upper, lower, drift, sums, totals,
                                 steps == 0, slack, far)
             steps += 1
             if on_step is not None:
                 on_step(steps, changed)
-            if changed == 0:  # the centroids are already their clusters' means
+            if changed == 0 and plain:  # the centroids are already their clusters' means
                 return centroids, labels.astype(np.int64), steps, True
             full = totals > 0
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = sums / (255.0 * totals[:, None])
-            new = np.where(full[:, None], means, centroids)
-            moved = np.sqrt(((new - centroids) ** 2).sum(axis=1))
-            drift += moved
-            far += float(moved.max())
-            centroids = new
+            means = np.where(full[:, None], means, centroids)
             # the distortion of these labels with these means (on the [0, 1] scale, times the
             # pixels): (sum w |x|^2 - sum |S_k|^2 / W_k) / 255^2
             after = (self.squares -
                      float((sums[full] ** 2).sum(axis=1) @ (1.0 / totals[full]))) / 65025.0
-            calm = calm + 1 if before - after <= tol * after else 0
+            if accelerating and after > best:  # the momentum overshot: back to the best means
+                new, plain, beta = best_means, True, 0.0
+            else:
+                small = best - after <= tol * after
+                if accelerating and small:  # settling: plain steps from here on
+                    accelerating, small = False, False
+                calm = calm + 1 if small else 0
+                last_means, best, best_means = best_means, after, means
+                if calm < PATIENCE and accelerating and beta > 0:
+                    new, plain = means + beta * (means - last_means), False
+                else:
+                    new, plain = means, True
+                beta = min(MOMENTUM, beta + MOMENTUM_STEP) if accelerating else 0.0
+            if not plain and steps == max_steps:  # the cap: end on the best means found
+                new, plain = best_means, True
+            moved = np.sqrt(((new - centroids) ** 2).sum(axis=1))
+            drift += moved
+            far += float(moved.max())
+            centroids = new
             if calm >= PATIENCE:
                 break
-            before = after
         # the labels for the centroids found (from the bounds, unless no step ran)
         self.step(step, centroids, labels, upper, lower, drift, sums, totals, steps == 0,
                   slack, far)
-        return centroids, labels.astype(np.int64), steps, changed == 0
+        return centroids, labels.astype(np.int64), steps, changed == 0 and plain
 
 
 @functools.cache

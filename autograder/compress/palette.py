@@ -1,10 +1,11 @@
 """Choosing K colours for an image: K-means on its distinct colours, weighted by their counts.
 
 By default greedy k-means++ seeding (the best of a few seedings up to K = 64), then Lloyd's
-steps (:mod:`.fused`) until the colours settle: until five steps in a row each lower the
-distortion by at most ``tol`` (:data:`TOL`) times itself, or no colour changes cluster, at most
-:data:`MAX_STEPS` steps; ``tol=0`` runs until no colour changes cluster. ``init="random"`` does
-what the assignment's ``compress_image`` does (K distinct pixels drawn with the seed, 10 steps), with the same result.
+steps (:mod:`.fused`, with momentum at first) until the colours settle: until five steps in a
+row each lower the distortion by at most ``tol`` (:data:`TOL`) times itself, or no colour
+changes cluster, at most :data:`MAX_STEPS` steps; ``tol=0`` runs plain steps until no colour
+changes cluster. ``init="random"`` does what the assignment's ``compress_image`` does (K
+distinct pixels drawn with the seed, 10 steps), with the same result.
 """
 
 from dataclasses import dataclass
@@ -128,7 +129,8 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
             break
         centroids, idx, _, _ = trial.run(start, min(TRIAL_STEPS, max_iters), 0.0)
         d = seeding_rows - centroids[idx]
-        error = float(seeding_counts @ np.einsum("mn,mn->m", d, d))
+        # einsum, not a vector product: OpenBLAS would wake its threads, which then spin
+        error = float(np.einsum("m,m->", seeding_counts, np.einsum("mn,mn->m", d, d)))
         if best is None or error < best[0]:
             best = (error, centroids)
     initial = best[1]
