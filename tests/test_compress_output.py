@@ -230,12 +230,15 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 @pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 16, 17, 256])
 @pytest.mark.parametrize("width", [1, 7, 13])
+@pytest.mark.parametrize("halves", [False, True], ids=["one stream", "two halves"])
 def test_the_palette_png_holds_exactly_the_palette_and_every_index(tmp_path, monkeypatch, K,
-                                                                   width):
+                                                                   width, halves):
     """The palette PNG (written without Pillow) reads back as exactly the K colours and the
     index of every pixel, at the bit depth Pillow would write (1, 2, 4 or 8 bits a pixel,
-    rows of any width), also when its rows are compressed a few at a time."""
+    rows of any width), also when its rows are compressed a few at a time, and in two halves
+    on two threads."""
     monkeypatch.setattr(command, "PNG_BLOCK", 16)  # one or a few rows a block
+    monkeypatch.setattr(command, "PNG_SPLIT_FROM", 0 if halves else 1 << 62)
     rng = np.random.default_rng(1000 * K + width)
     palette = rng.integers(0, 256, (K, 3), dtype=np.uint8)
     labels = rng.integers(0, K, (9, width), dtype=np.uint8)
@@ -253,6 +256,15 @@ def test_the_palette_png_holds_exactly_the_palette_and_every_index(tmp_path, mon
         assert im.mode == "P"
         np.testing.assert_array_equal(np.asarray(im), labels)
         assert im.getpalette()[:3 * K] == palette.ravel().tolist()
+
+
+def test_adler32_of_two_strings_from_each_ones():
+    """The PNG's two halves' Adler-32 checksums give that of the whole, as zlib computes it."""
+    rng = np.random.default_rng(0)
+    for n, m in [(0, 0), (0, 5), (5, 0), (1, 1), (1000, 70000), (65521, 65521), (3, 200000)]:
+        first, second = rng.bytes(n), rng.bytes(m) if m < 100 else b"\xff" * m
+        assert command.adler32_combine(zlib.adler32(first), zlib.adler32(second), m) == \
+            zlib.adler32(first + second), (n, m)
 
 
 def test_compressing_a_photo_leaves_the_project_files_module_alone(tmp_path):
