@@ -172,7 +172,7 @@ def write_indexed(palette: np.ndarray, labels: np.ndarray, out: Path, fmt: str,
 
 
 # The rows of a palette PNG are compressed this many bytes at a time (not all copied at once).
-PNG_BLOCK = 1 << 20
+PNG_BLOCK = 1 << 18
 # From this many bytes of rows on, the two halves of a PNG's rows are compressed at once, on two
 # threads (zlib lets go of the GIL while it compresses), the second half with the last 32 KiB
 # (deflate's window) of the first as its dictionary, so that it can refer back across the split
