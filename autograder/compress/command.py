@@ -8,7 +8,6 @@ import struct
 import sys
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,6 +209,8 @@ def write_palette_png(handle, palette: np.ndarray, labels: np.ndarray) -> None:
         middle = height // 2
         before = min(middle, -(-WINDOW // line))  # the rows the dictionary comes from
         dictionary = _scanlines(labels[middle - before:middle], bits).tobytes()[-WINDOW:]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=1) as other:
             second = other.submit(_deflate, labels[middle:], bits, True, dictionary)
             parts, adler = _deflate(labels[:middle], bits, False)
@@ -273,8 +274,8 @@ def _deflate(labels: np.ndarray, bits: int, last: bool, dictionary: bytes = b"")
 def adler32_combine(first: int, second: int, length: int) -> int:
     """The Adler-32 of two byte strings one after the other, from each one's (``length``: the
     second's). Adler-32 is ``B << 16 | A``, A one plus the sum of the bytes, B the sum of the
-    A after each byte, both modulo 65521: after the first string, each of the second's A is
-    the first's A minus one more, so its B gains ``length`` times that."""
+    A after each byte, both modulo 65521. After the first string, the A after each byte of the
+    second is its own plus the first's A less one, so B gains ``length`` times that much."""
     a1, b1, a2, b2 = first & 0xFFFF, first >> 16, second & 0xFFFF, second >> 16
     a = (a1 + a2 - 1) % ADLER
     b = (b1 + b2 + length * (a1 - 1)) % ADLER
