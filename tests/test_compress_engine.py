@@ -183,7 +183,7 @@ def test_bounded_steps_give_the_labels_of_full_scores(K):
 def test_the_fast_steps_know_the_graded_functions_blocks(ref):
     """The rows the graded function multiplies alone (with numpy's one-row routine, whose
     rounding differs from a matrix product's) are found from its own block size."""
-    assert lloyd.REFERENCE_BLOCK_ENTRIES == ref._BLOCK_ENTRIES
+    assert lloyd.GRADED_BLOCK_SCORES == ref._BLOCK_ENTRIES
     rows = ref._BLOCK_ENTRIES // 16
     assert list(lloyd.alone_in_reference(2 * rows + 1, 16)) == [2 * rows]
     assert list(lloyd.alone_in_reference(2 * rows + 2, 16)) == []

@@ -91,7 +91,7 @@ class WeightedLloyd:
         starts = np.arange(block) * K  # where each row of a block's scores starts, flattened
         # The product of one row is not a matrix product to BLAS: numpy hands it to another
         # routine (gemv), whose rounding differs. The graded function multiplies its rows in
-        # blocks of REFERENCE_BLOCK_ENTRIES // K, so a row gets gemv's rounding there only
+        # blocks of GRADED_BLOCK_SCORES // K, so a row gets gemv's rounding there only
         # when it is alone in its block (alone_in_reference); these steps do the same for
         # those rows, and multiply any other row that would be alone here with a copy of itself.
         alone = alone_in_reference(len(self.X), K)
@@ -196,15 +196,15 @@ class BoundedSteps:
         return self.idx.copy()
 
 
-# The rows the graded find_closest_centroids multiplies at a time: REFERENCE_BLOCK_ENTRIES // K
-# (its _BLOCK_ENTRIES; tests/test_compress_engine.py checks they agree).
-REFERENCE_BLOCK_ENTRIES = 1 << 16
+# The rows the graded find_closest_centroids multiplies at a time: GRADED_BLOCK_SCORES // K
+# (tests/test_compress_engine.py checks it is the graded module's own block size).
+GRADED_BLOCK_SCORES = 1 << 16
 
 
 def alone_in_reference(m: int, K: int) -> np.ndarray:
     """The rows of an (m, n) X that the graded ``find_closest_centroids`` multiplies alone (a
     last block of one row, or every row when a block holds one), which get gemv's rounding."""
-    rows = max(1, min(m, REFERENCE_BLOCK_ENTRIES // K))
+    rows = max(1, min(m, GRADED_BLOCK_SCORES // K))
     if rows == 1:
         return np.arange(m)
     return np.array([m - 1]) if m % rows == 1 else np.empty(0, dtype=np.int64)
