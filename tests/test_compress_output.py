@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from autograder import compress, imaging, paths, reference
-from autograder.compress import command
+from autograder.compress import png
 from autograder.cli import main
 
 COFFEE = paths.DATA / "coffee.jpg"
@@ -237,8 +237,8 @@ def test_the_palette_png_holds_exactly_the_palette_and_every_index(tmp_path, mon
     index of every pixel, at the bit depth Pillow would write (1, 2, 4 or 8 bits a pixel,
     rows of any width), also when its rows are compressed a few at a time, and in two halves
     on two threads."""
-    monkeypatch.setattr(command, "PNG_BLOCK", 16)  # one or a few rows a block
-    monkeypatch.setattr(command, "PNG_SPLIT_FROM", 0 if halves else 1 << 62)
+    monkeypatch.setattr(png, "PNG_BLOCK", 16)  # one or a few rows a block
+    monkeypatch.setattr(png, "PNG_SPLIT_FROM", 0 if halves else 1 << 62)
     rng = np.random.default_rng(1000 * K + width)
     palette = rng.integers(0, 256, (K, 3), dtype=np.uint8)
     labels = rng.integers(0, K, (9, width), dtype=np.uint8)
@@ -263,7 +263,7 @@ def test_adler32_of_two_strings_from_each_ones():
     rng = np.random.default_rng(0)
     for n, m in [(0, 0), (0, 5), (5, 0), (1, 1), (1000, 70000), (65521, 65521), (3, 200000)]:
         first, second = rng.bytes(n), rng.bytes(m) if m < 100 else b"\xff" * m
-        assert command.adler32_combine(zlib.adler32(first), zlib.adler32(second), m) == \
+        assert png.adler32_combine(zlib.adler32(first), zlib.adler32(second), m) == \
             zlib.adler32(first + second), (n, m)
 
 

@@ -16,6 +16,7 @@ One job a module, each readable alone:
                     ``--init random``);
 - :mod:`.seeding`   greedy k-means++ seeding;
 - :mod:`.palette`   K colours for an image, from those three;
+- :mod:`.png`       a palette PNG written directly, its rows compressed on two threads;
 - :mod:`.command`   the command: reading the photo, the report, writing the palette image.
 
 It imports neither the grader nor pytest: ``python -X importtime -m autograder compress`` shows
