@@ -312,6 +312,20 @@ class _Process:
 
     def kill(self) -> None:
         if self.popen.poll() is None:
+            # Stopped first, so that it starts nothing more, then killed with its children:
+            # bubblewrap's child is the init of the worker's pid namespace, in a session of its
+            # own, which killpg misses, and it dies with its parent only once it has asked to
+            # (a batch interrupted while a worker started left one running, as root, for good);
+            # killing a namespace's init kills everything in it.
+            try:
+                os.kill(self.popen.pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+            for pid in [*children_of(self.popen.pid), self.popen.pid]:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -336,6 +350,15 @@ class _Process:
         if self.uid is not None:
             limits_module.kill_uid(self.uid)
         remove_tree(self.stage)  # whatever the worker left in it: never raises
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of ``pid``'s children, as the kernel lists them (none if it cannot say)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(word) for word in handle.read().split()]
+    except (OSError, ValueError):
+        return []
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,46 @@ def test_what_a_worker_writes_into_the_inputs_file_is_given_back_after_the_call(
         assert isinstance(outcome, sandbox.Returned) and outcome.modified == [0], outcome
         held = os.fstat(box.process.inputs.fd).st_blocks * 512
     assert held < (1 << 20), f"{held >> 20} MiB of the inputs' file still held after the call"
+
+
+def test_stopping_a_worker_kills_a_child_that_left_its_session():
+    """Stopping a worker kills its children too, even one in a session of its own that
+    outlives its parent (as bubblewrap's pid-namespace init did when a batch was interrupted
+    while a worker started): killing the worker's process group alone missed it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from autograder.sandbox import client
+
+    script = ("import os, subprocess, sys, time\n"
+              "child = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+              "print(child.pid, flush=True)\n"
+              "time.sleep(300)\n")
+    popen = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             start_new_session=True, text=True)
+    child = int(popen.stdout.readline())
+    assert client.children_of(popen.pid) == [child]
+
+    class Worker:  # what _Process.kill reads
+        pass
+
+    worker = Worker()
+    worker.popen = popen
+    client._Process.kill(worker)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as handle:  # a zombie until init reaps it: gone too
+            if handle.read().split(")")[-1].split()[0] == "Z":
+                break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the worker's child in a session of its own was left running")
+    assert popen.poll() is not None
