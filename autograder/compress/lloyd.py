@@ -96,15 +96,16 @@ class WeightedLloyd:
         # those rows, and multiply any other row that would be alone here with a copy of itself.
         alone = alone_in_reference(len(self.X), K)
         if which is not None and len(alone):
-            alone = np.flatnonzero(np.isin(which, alone))
-        lone = set(alone.tolist())
+            alone = np.flatnonzero(np.isin(which, alone))  # increasing, as the rows here
 
         def scores_of(first, last):
-            if last - first == 1 and first not in lone:
+            low, high = np.searchsorted(alone, [first, last])  # the block's rows alone there
+            if last - first == 1 and low == high:
                 return (np.take(rows, [first, first], axis=0) @ product)[:1]
             scores = rows[first:last] @ product
-            for row in sorted(lone.intersection(range(first, last)) if last - first > 1 else ()):
-                scores[row - first] = rows[row:row + 1] @ product
+            if last - first > 1:
+                for row in alone[low:high].tolist():
+                    scores[row - first] = rows[row:row + 1] @ product
             return scores
 
         def assign(start, stop):
