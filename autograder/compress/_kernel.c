@@ -18,10 +18,16 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The hot loops are compiled twice on x86-64, for the baseline and for CPUs with popcnt and
- * AVX2 (chosen when the module loads); neither fuses a multiply and an add. */
+/* The hot loops are compiled twice on x86-64, for the baseline and for CPUs with AVX2 (and,
+ * from GCC 12, the rest of x86-64-v3: popcnt, BMI2...), chosen when the module loads by what
+ * the CPU supports; neither fuses a multiply and an add. Not "arch=haswell": that clone is
+ * chosen by the CPU's model, so an AMD CPU or any Intel one but a Haswell ran the baseline. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define HOT __attribute__((target_clones("arch=haswell", "default")))
+#if __GNUC__ >= 12
+#define HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define HOT __attribute__((target_clones("avx2", "default")))
+#endif
 #else
 #define HOT
 #endif
