@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from autograder.compress import colours as colour_table
-from autograder.compress import lloyd
+from autograder.compress import lloyd, seeding
 from autograder.compress.palette import Quantized, quantize_colours
 from test_reference import few_level_photo
 
@@ -204,3 +204,24 @@ def test_rows_scored_alone_or_in_any_subset_get_the_graded_labels(ref, K):
     for which in [np.array([m - 1]), np.array([0]), np.array([5, m - 1]),
                   rng.choice(m, 301, replace=False), np.arange(m)]:
         np.testing.assert_array_equal(steps.closest_two(centroids, which)[0], expected[which])
+
+
+def test_the_seedings_draws_follow_the_weights_and_the_seed():
+    """The default's random draws (Python's generator, not numpy.random): a row is drawn in
+    proportion to its weight, a row of weight 0 never (first, inside or last), one seed gives
+    one sequence and another seed another, and the uniforms are in [0, 1)."""
+    weights = np.array([0, 1, 0, 2, 5, 0, 0, 2, 0], dtype=float)
+    cumulative = np.cumsum(weights)
+    n = 200_000
+    drawn = seeding.weighted_draws(seeding.generator(3), cumulative, n)
+    counts = np.bincount(drawn, minlength=len(weights))
+    assert (counts[weights == 0] == 0).all(), counts
+    share = counts / n
+    np.testing.assert_allclose(share, weights / weights.sum(), atol=0.005)
+    again = seeding.weighted_draws(seeding.generator(3), cumulative, n)
+    np.testing.assert_array_equal(drawn, again)
+    assert not np.array_equal(drawn, seeding.weighted_draws(seeding.generator(4), cumulative, n))
+    u = seeding.uniforms(seeding.generator(None), 10_000)
+    assert u.min() >= 0.0 and u.max() < 1.0 and 0.45 < u.mean() < 0.55
+    rng = seeding.generator(7)
+    assert seeding.generator(rng) is rng  # a generator is used as it is, not reseeded
