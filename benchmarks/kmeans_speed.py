@@ -14,8 +14,8 @@ Two groups of rows, one table:
   Beside the reference's seconds per step, "limit" is the least a step can take on this
   machine: reading each distinct colour and its count once (32 bytes a row) at the memory
   bandwidth measured at the start of the run.
-- **Best colours** (the photos): `python -m autograder compress`'s default (the best of three
-  k-means++ seedings up to K = 64, then Lloyd steps until no colour changes cluster),
+- **Best colours** (the photos): `python -m autograder compress`'s default (the best of eight
+  k-means++ seedings up to K = 16, three up to K = 64, then Lloyd steps until the colours settle),
   scikit-learn's `KMeans(init="k-means++")` with its defaults, Pillow's `Image.quantize` with
   median cut, max coverage and fast octree, and median cut refined by its k-means until at most
   one pixel changes (`kmeans=1`, its best setting), and, when installed, faiss's `Kmeans` and
