@@ -139,6 +139,7 @@ def test_k_is_capped_at_the_distinct_colours(tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert "(3 x 3, 1 colour)" in stdout and "to 1 colour (K = 1)" in stdout
     assert "at 1 bit a pixel plus a palette of 1 colour" in stdout
+    assert ": k-means++ seeding, then" in stdout  # one seeding: at K = 1 all end at the mean
 
 
 def test_more_than_256_colours_is_an_rgb_png_and_says_so(tmp_path, capsys):

@@ -58,7 +58,10 @@ def tries_for(K: int) -> int:
 
 def trials_for(K: int) -> tuple[int, int]:
     """``(seedings, steps)``: how many k-means++ seedings the default tries at this K, and how
-    many Lloyd steps at most each is given on the seeding sample before they are compared."""
+    many Lloyd steps at most each is given on the seeding sample before they are compared (one
+    seeding at K = 1, where every seeding ends at the same mean)."""
+    if K <= 1:
+        return 1, 0
     return next((tries for up_to, tries in sorted(TRIES.items()) if K <= up_to), (1, 0))
 
 
