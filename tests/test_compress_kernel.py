@@ -64,17 +64,25 @@ def test_the_kernel_can_be_turned_off(monkeypatch):
 
 
 @needs_kernel
-@pytest.mark.parametrize("K", [1, 2, 7, 64])
-def test_one_step_is_the_same_in_both(K):
+@pytest.mark.parametrize("K, twins", [(1, ()), (2, ()), (7, ()), (64, ()),
+                                      ((9, ((1, 5), (2, 3), (0, 8))))])
+def test_one_step_is_the_same_in_both(K, twins):
     """Every output of a step (labels, bounds, the moves of the clusters' sums and totals, the
     changed count), first with all rows scored and then with the bounds, is the same from the
     kernel and from numpy; the labels are always those of every row's full scores, and the
-    sums kept by moving only the rows that changed cluster are every cluster's sums afresh."""
+    sums kept by moving only the rows that changed cluster are every cluster's sums afresh.
+
+    ``twins``: pairs of centroids made equal, so that rows tie exactly between them (the kernel
+    scores four centroids at a time: 1 and 5 share its lane, 2 and 3 do not, 8 is in a lane of
+    its own, padded), where the label must be the lower index and the second least the same
+    number."""
     rng = np.random.default_rng(K)
     rgb = (rng.integers(0, 32, size=(5000, 3)) * 8).astype(np.uint8)  # few values: exact ties
     X = rgb / 255.0
     weights = rng.integers(1, 50, size=len(X)).astype(float)
     centroids = X[rng.choice(len(X), K, replace=False)].copy()
+    for a, b in twins:
+        centroids[b] = centroids[a]
     state = {}
     for name, step in (("kernel", fused._kernel.step), ("numpy", fused.step_numpy)):
         labels = np.zeros(len(X), dtype=np.int32)
@@ -160,6 +168,42 @@ def test_the_kernels_seeding_is_numpys(K, monkeypatch):
     ours = seeding.kmeans_plus_plus(X, weights, K, 5)
     monkeypatch.setattr(fused, "USE_KERNEL", False)
     np.testing.assert_array_equal(ours, seeding.kmeans_plus_plus(X, weights, K, 5))
+
+
+def test_lane_sum_adds_in_four_running_sums():
+    """The seeding's potential is summed as the kernel sums it: value i into running sum i % 4,
+    in order, then (s0 + s1) + (s2 + s3); not as one running sum (another rounding)."""
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 3, 4, 5, 7, 1001):
+        v = rng.random(m) * 10.0 ** rng.integers(-8, 8, size=m)
+        s = [0.0] * 4
+        for i, value in enumerate(v.tolist()):
+            s[i % 4] += value
+        assert seeding.lane_sum(v) == (s[0] + s[1]) + (s[2] + s[3])
+    v = np.array([1.0, 1e-16, 1e-16, 1e-16, 1e-16])  # one running sum: 1.0; four: above it
+    assert seeding.lane_sum(v) > 1.0 == float(np.cumsum(v)[-1])
+
+
+@needs_kernel
+@pytest.mark.parametrize("m", [1, 3, 4, 5, 7, 1001])
+def test_the_kernels_candidates_are_numpys(m):
+    """The kernel's candidates: the same best candidate, the same distances to the nearest
+    chosen centroid and the same running sum of the weighted distances (np.cumsum's) as the
+    numpy twin, for any number of rows (four at a time, and the rest)."""
+    rng = np.random.default_rng(m)
+    X = rng.random((m, 3))
+    weights = rng.integers(1, 9, size=m).astype(float)
+    for trial in range(20):
+        closest = np.minimum(seeding.squared_distances(X, X[rng.integers(m)]), rng.random(m))
+        rows = rng.integers(0, m, size=4).astype(np.int64)
+        ours, theirs = closest.copy(), closest.copy()
+        sums, their_sums = np.zeros(m), np.zeros(m)
+        columns = np.ascontiguousarray(X.T)
+        assert fused._kernel.candidates(columns, weights, ours, rows, sums) == \
+            seeding.best_candidate(columns, weights, theirs, rows, their_sums)
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(sums, their_sums)
+        np.testing.assert_array_equal(sums, np.cumsum(weights * ours))
 
 
 def test_the_command_without_the_kernel_writes_the_same_png(tmp_path):

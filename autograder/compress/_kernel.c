@@ -55,21 +55,57 @@ static inline double sq3(const double *x, const double *c) {
     return s;
 }
 
-/* The least of d[0..K), K >= 1, none NaN: four running minimums, so that the comparisons do not
- * wait on one another (a minimum is exact, so the order they are made in changes nothing). */
-static inline double least(const double *d, Py_ssize_t K) {
-    double m0 = INFINITY, m1 = INFINITY, m2 = INFINITY, m3 = INFINITY;
-    Py_ssize_t k = 0;
-    for (; k + 4 <= K; k += 4) {
-        m0 = d[k] < m0 ? d[k] : m0;
-        m1 = d[k + 1] < m1 ? d[k + 1] : m1;
-        m2 = d[k + 2] < m2 ? d[k + 2] : m2;
-        m3 = d[k + 3] < m3 ? d[k + 3] : m3;
+/* Four lanes of doubles (one AVX2 register; two SSE2 ones in the baseline clone), with GCC's
+ * vector extensions: the same arithmetic as the scalar code, element by element. PICK(mask, yes,
+ * no) takes yes where mask is set (all ones), no where it is clear: a blend, no rounding. Four
+ * lanes, not eight: two sets of four running side by side were no faster at K = 64. */
+#define LANES 4
+typedef double lanes_d __attribute__((vector_size(8 * LANES)));
+typedef int64_t lanes_i __attribute__((vector_size(8 * LANES)));
+
+#define PICK(mask, yes, no) ((lanes_d)(((mask) & (lanes_i)(yes)) | (~(mask) & (lanes_i)(no))))
+
+/* The centroid nearest to x (its index, the lowest on ties, as np.argmin), its score in *best and
+ * the least score of the others in *second (the same number on a tie), in one pass over the
+ * centroids c0, c1, c2 (padded to a multiple of LANES with infinities, which score infinity and
+ * so are never nearest). Each lane keeps the least score it has seen, the first centroid with it
+ * and the second least; every score is the same sum as sq3's, in its order, and a minimum is
+ * exact, so this gives the very numbers a row of all K scores and np.argmin would. */
+static inline int32_t nearest_two(double x0, double x1, double x2, const double *c0,
+                                  const double *c1, const double *c2, Py_ssize_t padded,
+                                  double *best, double *second) {
+    lanes_d b1 = {INFINITY, INFINITY, INFINITY, INFINITY}, b2 = b1;
+    lanes_i i1 = {0, 0, 0, 0}, at = {0, 1, 2, 3};
+    for (Py_ssize_t k = 0; k < padded; k += LANES) {
+        lanes_d e0, e1, e2;
+        memcpy(&e0, c0 + k, sizeof e0);
+        memcpy(&e1, c1 + k, sizeof e1);
+        memcpy(&e2, c2 + k, sizeof e2);
+        e0 = x0 - e0; e1 = x1 - e1; e2 = x2 - e2;
+        lanes_d s = e0 * e0;
+        s = s + e1 * e1;
+        s = s + e2 * e2;
+        lanes_i nearer = s < b1;
+        lanes_d above = PICK(nearer, b1, s);  /* the larger of s and b1 */
+        b2 = PICK(above < b2, above, b2);
+        b1 = PICK(nearer, s, b1);
+        i1 = (nearer & at) | (~nearer & i1);
+        at += LANES;
     }
-    for (; k < K; k++) m0 = d[k] < m0 ? d[k] : m0;
-    m0 = m1 < m0 ? m1 : m0;
-    m2 = m3 < m2 ? m3 : m2;
-    return m2 < m0 ? m2 : m0;
+    /* across the lanes: the least score, its first centroid (lanes hold different centroids),
+     * and the least of the others: that lane's second least and every other lane's least */
+    double least = b1[0];
+    for (int j = 1; j < LANES; j++) least = b1[j] < least ? b1[j] : least;
+    int64_t index = INT64_MAX;
+    for (int j = 0; j < LANES; j++) index = b1[j] == least && i1[j] < index ? i1[j] : index;
+    double other = INFINITY;
+    for (int j = 0; j < LANES; j++) {
+        double o = b1[j] == least && i1[j] == index ? b2[j] : b1[j];
+        other = o < other ? o : other;
+    }
+    *best = least;
+    *second = other;
+    return (int32_t)index;
 }
 
 /* step(X, rgb, weights, centroids, labels, upper, lower, drift, sums, totals, first, slack, far)
@@ -119,12 +155,15 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
         int32_t *labels = blab.buf;
         double *upper = bup.buf, *lower = blo.buf, *sums = bsum.buf, *totals = btot.buf;
         Py_ssize_t changed = 0, rescored = 0;
-        /* the centroids column by column, and a row's K scores: a loop the compiler vectorises */
-        double *soa = PyMem_RawMalloc(sizeof(double) * 4 * (size_t)K);
+        /* the centroids column by column, padded with infinities to whole lanes */
+        Py_ssize_t padded = (K + LANES - 1) / LANES * LANES;
+        double *soa = PyMem_RawMalloc(sizeof(double) * 3 * (size_t)padded);
         if (soa == NULL) { PyErr_NoMemory(); goto done; }
-        double *c0 = soa, *c1 = soa + K, *c2 = soa + 2 * K, *d = soa + 3 * K;
-        for (Py_ssize_t k = 0; k < K; k++) {
-            c0[k] = C[3 * k]; c1[k] = C[3 * k + 1]; c2[k] = C[3 * k + 2];
+        double *c0 = soa, *c1 = soa + padded, *c2 = soa + 2 * padded;
+        for (Py_ssize_t k = 0; k < padded; k++) {
+            c0[k] = k < K ? C[3 * k] : INFINITY;
+            c1[k] = k < K ? C[3 * k + 1] : INFINITY;
+            c2[k] = k < K ? C[3 * k + 2] : INFINITY;
         }
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < m; i++) {
@@ -137,20 +176,8 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
                 double u = sqrt(sq3(x, C + 3 * label));  /* the exact distance to its own */
                 if (u < l - slack) { upper[i] = u - drift[label]; continue; }
             }
-            const double x0 = x[0], x1 = x[1], x2 = x[2];
-            for (Py_ssize_t k = 0; k < K; k++) {  /* the same sums as sq3, in its order */
-                double e0 = x0 - c0[k], e1 = x1 - c1[k], e2 = x2 - c2[k];
-                double s = e0 * e0;
-                s = s + e1 * e1;
-                d[k] = s + e2 * e2;
-            }
-            /* the least score, the first centroid with it, and the least of the others (which
-             * is the same number on a tie): what np.argmin and a second minimum give */
-            double best = least(d, K);
-            int32_t at = 0;
-            while (d[at] != best) at++;
-            d[at] = INFINITY;
-            double second = least(d, K);
+            double best, second;
+            int32_t at = nearest_two(x[0], x[1], x[2], c0, c1, c2, padded, &best, &second);
             rescored++;
             labels[i] = at;
             upper[i] = sqrt(best) - drift[at];
@@ -187,45 +214,75 @@ done:
     return result;
 }
 
-/* candidates(X, weights, closest, rows) -> best
- * For k-means++ seeding: for each candidate row X[rows[t]] the potential sum_i w_i min(closest_i,
- * sq3(x_i, X[rows[t]])), added in row order; returns the first t of least potential, and writes
- * that candidate's min(closest, sq3) into closest. X (m, 3), weights and closest (m,) float64,
- * rows (T,) int64 in [0, m). */
+/* candidates(columns, weights, closest, rows, cumulative) -> best
+ * For k-means++ seeding: for each candidate row rows[t] the potential sum_i w_i min(closest_i,
+ * sq3(x_i, x_rows[t])), and returns the first t of least potential, and writes that candidate's
+ * min(closest, sq3) into closest and the running sum of w_i closest_i into cumulative (m,)
+ * float64, added in row order as np.cumsum adds (the next candidates are drawn from it).
+ * columns (3, m) float64: the rows' coordinates column by column (so that LANES rows are read at
+ * once); weights and closest (m,) float64, rows (T,) int64 in [0, m). The potential is summed in LANES running sums, row i into sum i % LANES in row order,
+ * and then (s0 + s1) + (s2 + s3): what seeding.lane_sum does in numpy. */
 HOT static PyObject *candidates(PyObject *self, PyObject *args) {
-    PyObject *oX, *ow, *ocl, *orows;
-    if (!PyArg_ParseTuple(args, "OOOO", &oX, &ow, &ocl, &orows)) return NULL;
-    Py_buffer bX, bw, bcl, brows;
+    PyObject *oX, *ow, *ocl, *orows, *ocum;
+    if (!PyArg_ParseTuple(args, "OOOOO", &oX, &ow, &ocl, &orows, &ocum)) return NULL;
+    Py_buffer bX, bw, bcl, brows, bcum;
     if (PyObject_GetBuffer(ow, &bw, PyBUF_C_CONTIGUOUS) < 0) return NULL;
     Py_ssize_t m = bw.len / 8;
     int got = 0;
-    if (get(oX, &bX, 0, 8, 3 * m, "X") == 0) { got = 1;
+    if (get(oX, &bX, 0, 8, 3 * m, "columns") == 0) { got = 1;
     if (get(ocl, &bcl, 1, 8, m, "closest") == 0) { got = 2;
-    if (PyObject_GetBuffer(orows, &brows, PyBUF_C_CONTIGUOUS) == 0) { got = 3; }}}
+    if (get(ocum, &bcum, 1, 8, m, "cumulative") == 0) { got = 3;
+    if (PyObject_GetBuffer(orows, &brows, PyBUF_C_CONTIGUOUS) == 0) { got = 4; }}}}
     PyObject *result = NULL;
-    if (got == 3) {
-        const double *X = bX.buf, *w = bw.buf;
-        double *closest = bcl.buf;
+    if (got == 4) {
+        const double *X0 = bX.buf, *X1 = X0 + m, *X2 = X0 + 2 * m, *w = bw.buf;
+        double *closest = bcl.buf, *cumulative = bcum.buf;
         const int64_t *rows = brows.buf;
-        Py_ssize_t T = brows.len / 8, best = -1, bad = 0;
+        Py_ssize_t T = brows.len / 8, best = -1, bad = 0, whole = m / LANES * LANES;
         double least = INFINITY;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t t = 0; t < T; t++) {
             if (rows[t] < 0 || rows[t] >= m) { bad = 1; break; }
-            const double *c = X + 3 * rows[t];
-            double potential = 0.0;
-            for (Py_ssize_t i = 0; i < m; i++) {
-                double d = sq3(X + 3 * i, c);
-                if (closest[i] < d) d = closest[i];
-                potential += w[i] * d;
+            const double x0 = X0[rows[t]], x1 = X1[rows[t]], x2 = X2[rows[t]];
+            lanes_d sum = {0.0, 0.0, 0.0, 0.0};
+            for (Py_ssize_t i = 0; i < whole; i += LANES) {
+                lanes_d e0, e1, e2, near, wi;
+                memcpy(&e0, X0 + i, sizeof e0);
+                memcpy(&e1, X1 + i, sizeof e1);
+                memcpy(&e2, X2 + i, sizeof e2);
+                memcpy(&near, closest + i, sizeof near);
+                memcpy(&wi, w + i, sizeof wi);
+                e0 = e0 - x0; e1 = e1 - x1; e2 = e2 - x2;
+                lanes_d d = e0 * e0;
+                d = d + e1 * e1;
+                d = d + e2 * e2;
+                d = PICK(near < d, near, d);
+                sum = sum + wi * d;
             }
+            for (Py_ssize_t i = whole; i < m; i++) {
+                double d0 = X0[i] - x0, d1 = X1[i] - x1, d2 = X2[i] - x2;
+                double d = d0 * d0;
+                d = d + d1 * d1;
+                d = d + d2 * d2;
+                if (closest[i] < d) d = closest[i];
+                sum[i - whole] += w[i] * d;
+            }
+            double potential = (sum[0] + sum[1]) + (sum[2] + sum[3]);
             if (best < 0 || potential < least) { least = potential; best = t; }
         }
         if (!bad && best >= 0) {
-            const double *c = X + 3 * rows[best];
+            const double x0 = X0[rows[best]], x1 = X1[rows[best]], x2 = X2[rows[best]];
             for (Py_ssize_t i = 0; i < m; i++) {
-                double d = sq3(X + 3 * i, c);
+                double d0 = X0[i] - x0, d1 = X1[i] - x1, d2 = X2[i] - x2;
+                double d = d0 * d0;
+                d = d + d1 * d1;
+                d = d + d2 * d2;
                 if (!(closest[i] < d)) closest[i] = d;
+            }
+            double running = 0.0;
+            for (Py_ssize_t i = 0; i < m; i++) {
+                running = running + w[i] * closest[i];
+                cumulative[i] = running;
             }
         }
         Py_END_ALLOW_THREADS
@@ -233,7 +290,8 @@ HOT static PyObject *candidates(PyObject *self, PyObject *args) {
         else if (best < 0) PyErr_SetString(PyExc_ValueError, "no candidates");
         else result = PyLong_FromSsize_t(best);
     }
-    if (got >= 3) PyBuffer_Release(&brows);
+    if (got >= 4) PyBuffer_Release(&brows);
+    if (got >= 3) PyBuffer_Release(&bcum);
     if (got >= 2) PyBuffer_Release(&bcl);
     if (got >= 1) PyBuffer_Release(&bX);
     PyBuffer_Release(&bw);

@@ -80,6 +80,7 @@ def kmeans_plus_plus(X: np.ndarray, weights: np.ndarray, K: int, rng=None) -> np
     """
     rng = generator(rng)
     X = np.ascontiguousarray(X, dtype=np.float64)
+    columns = np.ascontiguousarray(X.T)  # the kernel reads several rows' coordinates at once
     m = X.shape[0]
     weights = np.ascontiguousarray(weights, dtype=np.float64)
     trials = 2 + int(math.log(K))
@@ -88,14 +89,24 @@ def kmeans_plus_plus(X: np.ndarray, weights: np.ndarray, K: int, rng=None) -> np
 
     chosen = [int(weighted_draws(rng, np.cumsum(weights), 1)[0])]
     closest = squared_distances(X, X[chosen[0]])
+    cumulative = np.cumsum(weights * closest)
     for _ in range(1, K):
-        cumulative = np.cumsum(weights * closest)
         if cumulative[-1] <= 0:  # every row is a centroid already (K > distinct rows)
             raise ValueError(f"cannot choose {K} distinct centroids among {m} distinct rows")
         candidates = weighted_draws(rng, cumulative, trials).astype(np.int64)
-        best = best_of(X, weights, closest, candidates)
+        best = best_of(columns, weights, closest, candidates, cumulative)
         chosen.append(int(candidates[best]))
     return X[chosen].copy()
+
+
+def lane_sum(v: np.ndarray) -> float:
+    """The sum of ``v`` (m,) as the kernel makes it: four running sums, value i into sum i % 4 in
+    order (a cumulative sum adds in order; the zeros that pad the last four change nothing),
+    then (s0 + s1) + (s2 + s3). Four sums, not one, so that the kernel adds four rows at once."""
+    padded = np.zeros(-(-len(v) // 4) * 4)
+    padded[:len(v)] = v
+    s = np.cumsum(padded.reshape(-1, 4), axis=0)[-1]
+    return float((s[0] + s[1]) + (s[2] + s[3]))
 
 
 def squared_distances(X: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -108,15 +119,19 @@ def squared_distances(X: np.ndarray, c: np.ndarray) -> np.ndarray:
     return s
 
 
-def best_candidate(X, weights, closest, rows) -> int:
+def best_candidate(columns, weights, closest, rows, cumulative) -> int:
     """The kernel's ``candidates`` in numpy: the first of ``rows`` whose potential (the weighted
-    sum, in row order, of each row's squared distance to its nearest centroid with it added)
-    is least; ``closest`` becomes those distances for it."""
+    sum, by :func:`lane_sum`, of each row's squared distance to its nearest centroid with it
+    added) is least; ``closest`` becomes those distances for it, and ``cumulative`` the running
+    sum of ``weights * closest`` (the next draws'). ``columns`` (n, m): the rows' coordinates
+    column by column."""
+    X = columns.T
     potentials, nearest = [], []
     for row in rows:
         d = np.minimum(squared_distances(X, X[row]), closest)
-        potentials.append(np.cumsum(weights * d)[-1])  # a cumulative sum adds in row order
+        potentials.append(lane_sum(weights * d))
         nearest.append(d)
     best = int(np.argmin(potentials))
     closest[:] = nearest[best]
+    np.cumsum(weights * closest, out=cumulative)
     return best
