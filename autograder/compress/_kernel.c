@@ -149,6 +149,7 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
     if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 8; }}}}}}}}
     PyObject *result = NULL;
     if (got == 8 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
+    else if (got == 8 && m > INT32_MAX) PyErr_SetString(PyExc_ValueError, "more than 2**31 rows");
     else if (got == 8) {
         const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *drift = bdr.buf;
         const uint8_t *rgb = brgb.buf;
