@@ -221,6 +221,9 @@ def test_the_seedings_draws_follow_the_weights_and_the_seed():
     again = seeding.weighted_draws(seeding.generator(3), cumulative, n)
     np.testing.assert_array_equal(drawn, again)
     assert not np.array_equal(drawn, seeding.weighted_draws(seeding.generator(4), cumulative, n))
+    # the sample's counts: the same draws, counted (sorted first, which changes no count)
+    np.testing.assert_array_equal(seeding.draw_counts(seeding.generator(3), cumulative, n),
+                                  counts)
     u = seeding.uniforms(seeding.generator(None), 10_000)
     assert u.min() >= 0.0 and u.max() < 1.0 and 0.45 < u.mean() < 0.55
     rng = seeding.generator(7)

@@ -16,7 +16,7 @@ import numpy as np
 from .colours import Colours, unique_colours
 from .fused import FusedLloyd
 from .lloyd import WeightedLloyd, run_weighted_kmeans
-from .seeding import SEEDING_ROWS, generator, kmeans_plus_plus, trials_for, weighted_draws
+from .seeding import SEEDING_ROWS, draw_counts, generator, kmeans_plus_plus, trials_for
 
 INITS = ("k-means++", "random")
 # Steps at most for the k-means++ default; until no colour changes cluster photos take a few
@@ -114,8 +114,7 @@ def quantize_colours(colours: Colours, K: int, init: str = "k-means++",
     rng = generator(seed)
     seeding_rgb, seeding_rows, seeding_counts = colours.rgb, X, counts
     if len(X) > SEEDING_ROWS:  # seed on a sample of pixels, as colours weighted by counts
-        drawn = np.bincount(weighted_draws(rng, np.cumsum(counts), SEEDING_ROWS),
-                            minlength=len(X))
+        drawn = draw_counts(rng, np.cumsum(counts), SEEDING_ROWS)
         rows = np.flatnonzero(drawn)
         if len(rows) >= 4 * K:
             seeding_rgb, seeding_counts = colours.rgb[rows], drawn[rows].astype(np.float64)
