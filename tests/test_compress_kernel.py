@@ -160,6 +160,66 @@ def test_the_kernels_colour_table_is_numpys(pixels, monkeypatch):
 
 
 @needs_kernel
+def test_the_baseline_clone_is_numpys_too(tmp_path):
+    """The kernel's loops are compiled twice on x86-64 and the CPU picks the clone, so the tests
+    run only the one this machine picks (AVX2 here). The baseline one (SSE2: the lanes of four
+    are two registers) is built alone here and must give numpy's labels, bounds and sums, and
+    the same seeding choices and running sums, on data with exact ties."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    include = sysconfig.get_paths()["include"]
+    if compiler is None or not os.path.exists(os.path.join(include, "Python.h")):
+        pytest.skip("no C compiler or no Python headers")
+    source = paths.ROOT / "autograder" / "compress" / "_kernel.c"
+    built = tmp_path / ("_kernel" + sysconfig.get_config_var("EXT_SUFFIX"))
+    flags = ["-O3", "-ffp-contract=off", "-DKERNEL_BASELINE_ONLY", "-shared", "-fPIC"]
+    if sysconfig.get_platform().endswith("x86_64"):
+        flags.append("-march=x86-64")
+    subprocess.run([compiler, *flags, f"-I{include}", str(source), "-o", str(built)],
+                   check=True, capture_output=True)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_kernel", built)
+    baseline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baseline)
+    rng = np.random.default_rng(11)
+    rgb = (rng.integers(0, 16, size=(3001, 3)) * 16).astype(np.uint8)  # exact ties
+    X = rgb / 255.0
+    weights = rng.integers(1, 9, size=len(X)).astype(float)
+    for K in (1, 5, 16, 64):
+        centroids = X[rng.choice(len(X), K, replace=False)].copy()
+        if K > 5:
+            centroids[5] = centroids[1]
+        outputs = []
+        for step in (baseline.step, fused.step_numpy):
+            labels = np.zeros(len(X), dtype=np.int32)
+            upper, lower = np.zeros(len(X)), np.zeros(len(X))
+            drift, far, c = np.zeros(K), 0.0, centroids.copy()
+            sums, totals, seen = np.zeros((K, 3)), np.zeros(K), []
+            for number in range(4):
+                step(X, rgb, weights, c, labels, upper, lower, drift, sums, totals,
+                     number == 0, 1e-9, far)
+                seen.append((labels.copy(), upper.copy(), lower.copy(), sums.copy()))
+                new = np.where((totals > 0)[:, None],
+                               sums / (255.0 * np.maximum(totals, 1)[:, None]), c)
+                moved = np.sqrt(((new - c) ** 2).sum(axis=1))
+                drift, far, c = drift + moved, far + moved.max(), new
+            outputs.append(seen)
+        for ours, theirs in zip(*outputs):
+            for a, b in zip(ours, theirs):
+                np.testing.assert_array_equal(a, b)
+    columns = np.ascontiguousarray(X.T)
+    for trial in range(10):
+        closest = rng.random(len(X))
+        rows = rng.integers(0, len(X), size=4).astype(np.int64)
+        ours, theirs = closest.copy(), closest.copy()
+        sums, their_sums = np.zeros(len(X)), np.zeros(len(X))
+        assert baseline.candidates(columns, weights, ours, rows, sums) == \
+            seeding.best_candidate(columns, weights, theirs, rows, their_sums)
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(sums, their_sums)
+
+
+@needs_kernel
 @pytest.mark.parametrize("K", [2, 16, 64])
 def test_the_kernels_seeding_is_numpys(K, monkeypatch):
     """k-means++ picks the same rows with the kernel's candidates as with the numpy twin."""
