@@ -150,7 +150,7 @@ HOT static PyObject *step(PyObject *self, PyObject *args) {
     if (get(otot, &btot, 1, 8, K, "totals") == 0) { got = 8; }}}}}}}}
     PyObject *result = NULL;
     if (got == 8 && K < 1) PyErr_SetString(PyExc_ValueError, "no centroids");
-    else if (got == 8 && m > INT32_MAX) PyErr_SetString(PyExc_ValueError, "more than 2**31 rows");
+    else if (got == 8 && m > INT32_MAX) PyErr_SetString(PyExc_ValueError, "2**31 rows or more");
     else if (got == 8) {
         const double *X = bX.buf, *w = bw.buf, *C = bC.buf, *drift = bdr.buf;
         const uint8_t *rgb = brgb.buf;
@@ -236,13 +236,13 @@ done:
 }
 
 /* candidates(columns, weights, closest, rows, cumulative) -> best
- * For k-means++ seeding: for each candidate row rows[t] the potential sum_i w_i min(closest_i,
- * sq3(x_i, x_rows[t])), and returns the first t of least potential, and writes that candidate's
- * min(closest, sq3) into closest and the running sum of w_i closest_i into cumulative (m,)
- * float64, added in row order as np.cumsum adds (the next candidates are drawn from it).
- * columns (3, m) float64: the rows' coordinates column by column (so that LANES rows are read at
- * once); weights and closest (m,) float64, rows (T,) int64 in [0, m). The potential is summed in LANES running sums, row i into sum i % LANES in row order,
- * and then (s0 + s1) + (s2 + s3): what seeding.lane_sum does in numpy. */
+ * For k-means++ seeding: for each candidate row rows[t] the potential sum_i w_i min(closest_i, sq3(x_i, x_rows[t])), and returns
+ * the first t of least potential, and writes that candidate's min(closest, sq3) into closest and
+ * the running sum of w_i closest_i into cumulative (m,) float64, added in row order as np.cumsum
+ * adds (the next candidates are drawn from it). columns (3, m) float64: the rows' coordinates
+ * column by column (so that LANES rows are read at once); weights and closest (m,) float64, rows
+ * (T,) int64 in [0, m). The potential is summed in LANES running sums, row i into sum i % LANES
+ * in row order, and then (s0 + s1) + (s2 + s3): what seeding.lane_sum does in numpy. */
 HOT static PyObject *candidates(PyObject *self, PyObject *args) {
     PyObject *oX, *ow, *ocl, *orows, *ocum;
     if (!PyArg_ParseTuple(args, "OOOOO", &oX, &ow, &ocl, &orows, &ocum)) return NULL;

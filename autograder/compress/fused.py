@@ -17,7 +17,9 @@ Two implementations of the same arithmetic in the same order:
 
 - ``_kernel`` (``_kernel.c``, built by ``pip install`` when a C compiler is there): each row's
   bounds are checked once a step and, only if needed, its K scores computed and, if its label
-  changed, its weighted colour moved between the clusters' sums, in one loop;
+  changed, its weighted colour moved between the clusters' sums, in three passes over the rows
+  that do not branch on the bounds (the rows in doubt, those still in doubt after the distance
+  to their own centroid, their scores);
 - :func:`step_numpy`: the same, as whole-array numpy passes; it runs when the kernel is not
   built, or with ``KMEANS_COMPRESS_KERNEL=0`` in the environment (or :data:`USE_KERNEL` false).
 
