@@ -66,6 +66,28 @@ typedef int64_t lanes_i __attribute__((vector_size(8 * LANES)));
 
 #define PICK(mask, yes, no) ((lanes_d)(((mask) & (lanes_i)(yes)) | (~(mask) & (lanes_i)(no))))
 
+/* sq3 of LANES points a (a0[j], a1[j], a2[j]) and one point b, lane by lane: the same sums in the
+ * same order (a - b rather than b - a where the caller's point is b: a difference and its
+ * negation are exact opposites, so their squares are the same number). */
+static inline void sq3_lanes(lanes_d *out, const double *a0, const double *a1, const double *a2,
+                             double b0, double b1, double b2) {
+    lanes_d e0, e1, e2;
+    memcpy(&e0, a0, sizeof e0);
+    memcpy(&e1, a1, sizeof e1);
+    memcpy(&e2, a2, sizeof e2);
+    e0 = e0 - b0; e1 = e1 - b1; e2 = e2 - b2;
+    lanes_d s = e0 * e0;
+    s = s + e1 * e1;
+    *out = s + e2 * e2;
+}
+
+/* sq3 of point i of columns X0, X1, X2 and the point c. */
+static inline double sq3_column(const double *X0, const double *X1, const double *X2,
+                                Py_ssize_t i, const double *c) {
+    const double x[3] = {X0[i], X1[i], X2[i]};
+    return sq3(x, c);
+}
+
 /* The centroid nearest to x (its index, the lowest on ties, as np.argmin), its score in *best and
  * the least score of the others in *second (the same number on a tie), in one pass over the
  * centroids c0, c1, c2 (padded to a multiple of LANES with infinities, which score infinity and
@@ -78,14 +100,8 @@ static inline int32_t nearest_two(double x0, double x1, double x2, const double 
     lanes_d b1 = {INFINITY, INFINITY, INFINITY, INFINITY}, b2 = b1;
     lanes_i i1 = {0, 0, 0, 0}, at = {0, 1, 2, 3};
     for (Py_ssize_t k = 0; k < padded; k += LANES) {
-        lanes_d e0, e1, e2;
-        memcpy(&e0, c0 + k, sizeof e0);
-        memcpy(&e1, c1 + k, sizeof e1);
-        memcpy(&e2, c2 + k, sizeof e2);
-        e0 = x0 - e0; e1 = x1 - e1; e2 = x2 - e2;
-        lanes_d s = e0 * e0;
-        s = s + e1 * e1;
-        s = s + e2 * e2;
+        lanes_d s;
+        sq3_lanes(&s, c0 + k, c1 + k, c2 + k, x0, x1, x2);
         lanes_i nearer = s < b1;
         lanes_d above = PICK(nearer, b1, s);  /* the larger of s and b1 */
         b2 = PICK(above < b2, above, b2);
@@ -236,13 +252,14 @@ done:
 }
 
 /* candidates(columns, weights, closest, rows, cumulative) -> best
- * For k-means++ seeding: for each candidate row rows[t] the potential sum_i w_i min(closest_i, sq3(x_i, x_rows[t])), and returns
- * the first t of least potential, and writes that candidate's min(closest, sq3) into closest and
- * the running sum of w_i closest_i into cumulative (m,) float64, added in row order as np.cumsum
- * adds (the next candidates are drawn from it). columns (3, m) float64: the rows' coordinates
- * column by column (so that LANES rows are read at once); weights and closest (m,) float64, rows
- * (T,) int64 in [0, m). The potential is summed in LANES running sums, row i into sum i % LANES
- * in row order, and then (s0 + s1) + (s2 + s3): what seeding.lane_sum does in numpy. */
+ * For k-means++ seeding: for each candidate row rows[t] the potential sum_i w_i min(closest_i,
+ * sq3(x_i, x_rows[t])), and returns the first t of least potential, and writes that candidate's
+ * min(closest, sq3) into closest and the running sum of w_i closest_i into cumulative (m,)
+ * float64, added in row order as np.cumsum adds (the next candidates are drawn from it). columns
+ * (3, m) float64: the rows' coordinates column by column (so that LANES rows are read at once);
+ * weights and closest (m,) float64, rows (T,) int64 in [0, m). The potential is summed in LANES
+ * running sums, row i into sum i % LANES in row order, and then (s0 + s1) + (s2 + s3): what
+ * seeding.lane_sum does in numpy. */
 HOT static PyObject *candidates(PyObject *self, PyObject *args) {
     PyObject *oX, *ow, *ocl, *orows, *ocum;
     if (!PyArg_ParseTuple(args, "OOOOO", &oX, &ow, &ocl, &orows, &ocum)) return NULL;
@@ -264,27 +281,19 @@ HOT static PyObject *candidates(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t t = 0; t < T; t++) {
             if (rows[t] < 0 || rows[t] >= m) { bad = 1; break; }
-            const double x0 = X0[rows[t]], x1 = X1[rows[t]], x2 = X2[rows[t]];
+            const double c[3] = {X0[rows[t]], X1[rows[t]], X2[rows[t]]};
             lanes_d sum = {0.0, 0.0, 0.0, 0.0};
             for (Py_ssize_t i = 0; i < whole; i += LANES) {
-                lanes_d e0, e1, e2, near, wi;
-                memcpy(&e0, X0 + i, sizeof e0);
-                memcpy(&e1, X1 + i, sizeof e1);
-                memcpy(&e2, X2 + i, sizeof e2);
+                lanes_d near, wi;
                 memcpy(&near, closest + i, sizeof near);
                 memcpy(&wi, w + i, sizeof wi);
-                e0 = e0 - x0; e1 = e1 - x1; e2 = e2 - x2;
-                lanes_d d = e0 * e0;
-                d = d + e1 * e1;
-                d = d + e2 * e2;
+                lanes_d d;
+                sq3_lanes(&d, X0 + i, X1 + i, X2 + i, c[0], c[1], c[2]);
                 d = PICK(near < d, near, d);
                 sum = sum + wi * d;
             }
             for (Py_ssize_t i = whole; i < m; i++) {
-                double d0 = X0[i] - x0, d1 = X1[i] - x1, d2 = X2[i] - x2;
-                double d = d0 * d0;
-                d = d + d1 * d1;
-                d = d + d2 * d2;
+                double d = sq3_column(X0, X1, X2, i, c);
                 if (closest[i] < d) d = closest[i];
                 sum[i - whole] += w[i] * d;
             }
@@ -292,12 +301,9 @@ HOT static PyObject *candidates(PyObject *self, PyObject *args) {
             if (best < 0 || potential < least) { least = potential; best = t; }
         }
         if (!bad && best >= 0) {
-            const double x0 = X0[rows[best]], x1 = X1[rows[best]], x2 = X2[rows[best]];
+            const double c[3] = {X0[rows[best]], X1[rows[best]], X2[rows[best]]};
             for (Py_ssize_t i = 0; i < m; i++) {
-                double d0 = X0[i] - x0, d1 = X1[i] - x1, d2 = X2[i] - x2;
-                double d = d0 * d0;
-                d = d + d1 * d1;
-                d = d + d2 * d2;
+                double d = sq3_column(X0, X1, X2, i, c);
                 if (!(closest[i] < d)) closest[i] = d;
             }
             double running = 0.0;

@@ -47,7 +47,11 @@ def weighted_draws(rng: random.Random, cumulative: np.ndarray, n: int) -> np.nda
     """(n,) int64 rows drawn with replacement, row i with probability proportional to its
     weight, from ``cumulative`` (m,), the running sum of the m weights (its last positive). A
     row of weight 0 is never drawn."""
-    draws = uniforms(rng, n) * cumulative[-1]
+    return _rows_at(cumulative, uniforms(rng, n) * cumulative[-1])
+
+
+def _rows_at(cumulative: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """The row each draw in [0, total) falls on: the first whose running sum is above it."""
     return np.minimum(np.searchsorted(cumulative, draws, side="right"), len(cumulative) - 1)
 
 
@@ -56,8 +60,7 @@ def draw_counts(rng: random.Random, cumulative: np.ndarray, n: int) -> np.ndarra
     the same draws) fell on each row. The draws are sorted before they are looked up, which
     changes no count: a sorted search walks the running sum in order rather than at random
     (32,768 draws among 146,304 rows: 4.2 ms unsorted, 2.0 sorted)."""
-    draws = np.sort(uniforms(rng, n) * cumulative[-1])
-    rows = np.minimum(np.searchsorted(cumulative, draws, side="right"), len(cumulative) - 1)
+    rows = _rows_at(cumulative, np.sort(uniforms(rng, n) * cumulative[-1]))
     return np.bincount(rows, minlength=len(cumulative))
 
 
