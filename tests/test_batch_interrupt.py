@@ -15,6 +15,13 @@ from autograder import batch
 from conftest import build
 
 
+def interruptible():
+    """In the batch's process before it starts: Ctrl-C's signal at its default, as a terminal
+    gives it. A test run started in the background by a non-interactive shell inherits SIGINT
+    ignored, and Python then leaves it ignored (the batch ran on, exit 0, under such a CI)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def processes_of(batch_pid: int, folder: Path) -> list[str]:
     """Processes a batch started (by its environment mark) or running from ``folder``."""
     found = []
@@ -49,6 +56,7 @@ def test_ctrl_c_ends_a_batch_promptly_leaving_nothing_behind(when, tmp_path):
         process = subprocess.Popen(
             [sys.executable, "-m", "autograder", "batch", str(submissions), "--out", str(out),
              "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+                preexec_fn=interruptible,
             env={**os.environ, "TMPDIR": str(temporary)})
         deadline = time.monotonic() + 120
         if when == "while graders start":
